@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxenchannel: find, name and open Xen PV channels from inside a Linux guest.
+ *
+ * A Xen channel is a secondary PV console: a xenbus device "console-N" in the
+ * guest, backed by a tty /dev/hvcM, whose name lives in xenstore under
+ * device/console/N/name. This library gives every channel a stable, validated
+ * link /dev/xen-channel/<name> -> ../hvcM and lets agents wait for and open a
+ * channel by name.
+ *
+ * Conventions: every function returning int returns 0 (or a non-negative
+ * value where documented) on success and a negative errno on failure. The
+ * library never prints and never exits; it reports through the log callback
+ * of its context. There is no global state: one context per thread.
+ */
+#ifndef LIBXENCHANNEL_H
+#define LIBXENCHANNEL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Context                                                                  */
+/* ------------------------------------------------------------------------ */
+
+struct xen_channel_ctx;
+
+/* Log callback: priority is a syslog priority (LOG_ERR ... LOG_DEBUG). */
+typedef void (*xen_channel_log_fn)(void *userdata, int priority,
+                                   const char *file, int line, const char *fn,
+                                   const char *format, va_list args);
+
+/*
+ * Create a context with the default roots: device folder "/dev", run folder
+ * "/run/xen-channel", xenstore timeout 2000 ms, log priority LOG_ERR (raised
+ * by $XEN_CHANNEL_LOG=debug|info|notice|warning|err) and no log function.
+ * The xenstore connection is libxenstore's own choice: set $XENSTORED_PATH to
+ * point it at a test server.
+ */
+int xen_channel_ctx_new(struct xen_channel_ctx **ret);
+struct xen_channel_ctx *xen_channel_ctx_ref(struct xen_channel_ctx *ctx);
+struct xen_channel_ctx *xen_channel_ctx_unref(struct xen_channel_ctx *ctx);
+
+void xen_channel_ctx_set_log_fn(struct xen_channel_ctx *ctx, xen_channel_log_fn fn,
+                                void *userdata);
+void xen_channel_ctx_set_log_priority(struct xen_channel_ctx *ctx, int priority);
+int xen_channel_ctx_get_log_priority(const struct xen_channel_ctx *ctx);
+
+/* Folder that holds hvcM and xen-channel/ (default "/dev"). Absolute path. */
+int xen_channel_ctx_set_dev_dir(struct xen_channel_ctx *ctx, const char *dir);
+const char *xen_channel_ctx_get_dev_dir(const struct xen_channel_ctx *ctx);
+/* Folder for the helper's state and lock (default "/run/xen-channel"). */
+int xen_channel_ctx_set_run_dir(struct xen_channel_ctx *ctx, const char *dir);
+const char *xen_channel_ctx_get_run_dir(const struct xen_channel_ctx *ctx);
+/* Upper bound of one xenstore lookup in milliseconds (> 0). */
+int xen_channel_ctx_set_timeout_ms(struct xen_channel_ctx *ctx, int timeout_ms);
+int xen_channel_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Channel names                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The grammar (see xen-channel(7)):
+ *   name  = alnum *( alnum / "." / "_" / "-" )
+ *   1 <= length <= XEN_CHANNEL_NAME_MAX
+ * alnum is ASCII [A-Za-z0-9]. No "/", no "..", nothing that is not ASCII,
+ * and it may not end with "." so "." and ".." and hidden files are impossible.
+ * Such a name is a safe file name in /dev/xen-channel and a valid,
+ * systemd-escapable unit name for the device alias.
+ */
+#define XEN_CHANNEL_NAME_MAX 128
+
+enum xen_channel_name_verdict {
+        XEN_CHANNEL_NAME_OK = 0,
+        XEN_CHANNEL_NAME_EMPTY,
+        XEN_CHANNEL_NAME_TOO_LONG,
+        XEN_CHANNEL_NAME_EMBEDDED_NUL,
+        XEN_CHANNEL_NAME_CONTROL_CHAR,
+        XEN_CHANNEL_NAME_NOT_ASCII,
+        XEN_CHANNEL_NAME_SLASH,
+        XEN_CHANNEL_NAME_DOT_DOT,
+        XEN_CHANNEL_NAME_BAD_FIRST,
+        XEN_CHANNEL_NAME_BAD_LAST,
+        XEN_CHANNEL_NAME_BAD_CHAR,
+};
+
+/* Check the first len bytes of name (which need not be NUL-terminated). */
+enum xen_channel_name_verdict xen_channel_name_check(const char *name, size_t len);
+/* One human sentence for a verdict, e.g. "contains '/'". Never NULL. */
+const char *xen_channel_name_verdict_str(enum xen_channel_name_verdict v);
+/* Convenience: 0 when valid, -EINVAL otherwise (NULL-terminated name). */
+int xen_channel_name_valid(const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Console devices and the hvc mapping                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Devids the kernel accepts: it reads only the last digit of the nodename. */
+#define XEN_CHANNEL_DEVID_MIN 1
+#define XEN_CHANNEL_DEVID_MAX 9
+/* hvc slots: 0 is the primary console; only 0..7 have a tty node. */
+#define XEN_CHANNEL_HVC_SLOTS 16
+#define XEN_CHANNEL_HVC_TTYS 8
+
+/*
+ * Parse a device reference: "console-N", "/sys/devices/console-N",
+ * "/devices/console-N" (a udev DEVPATH) or a plain "N". Returns the devid
+ * (1..9) or -EINVAL (not a console) / -ERANGE (a console the kernel cannot
+ * probe: devid 0 or >= 10).
+ */
+int xen_channel_parse_devid(const char *ref);
+
+/*
+ * One step of the kernel's rule, hvc_alloc(): a console probed now takes the
+ * first free slot. used[] has XEN_CHANNEL_HVC_SLOTS entries, used[0] is the
+ * primary console. Returns the slot or -ENOSPC.
+ */
+int xen_channel_hvc_first_free(const bool used[XEN_CHANNEL_HVC_SLOTS]);
+
+/*
+ * The mapping state: which slot each bound console holds. slot[devid] is the
+ * hvc index or -1 when the console is not bound. Kept under the run folder so
+ * that runtime unbind/bind sequences stay right.
+ */
+struct xen_channel_map {
+        int slot[XEN_CHANNEL_DEVID_MAX + 1];
+};
+
+void xen_channel_map_init(struct xen_channel_map *map);
+/*
+ * Bring map in line with the set of bound consoles (bound[devid]):
+ * forget consoles that are no longer bound (their slot was freed), then give
+ * each bound console not yet in the map, in ascending devid order (the boot
+ * probe order), the first free slot. Returns the number of consoles added.
+ */
+int xen_channel_map_update(struct xen_channel_map *map,
+                           const bool bound[XEN_CHANNEL_DEVID_MAX + 1]);
+/* Parse/format the state file text ("devid slot\n" lines). */
+int xen_channel_map_parse(struct xen_channel_map *map, const char *text, size_t len);
+int xen_channel_map_format(const struct xen_channel_map *map, char *buf, size_t size);
+
+/*
+ * Read the set of consoles bound to the xenconsole driver through libudev
+ * (subsystem "xen", sysname "console-*", driver "xenconsole").
+ */
+int xen_channel_bound_consoles(struct xen_channel_ctx *ctx,
+                               bool bound[XEN_CHANNEL_DEVID_MAX + 1]);
+
+/*
+ * Work out the hvc slot of console devid: under the run folder lock, load the
+ * state, update it with the bound consoles, save it, and return the slot.
+ * -ENODEV: the console is not bound; -ENXIO: its slot has no tty (>= 8).
+ */
+int xen_channel_resolve_tty(struct xen_channel_ctx *ctx, int devid);
+
+/* Forget devid in the saved state (the console was unbound/removed). */
+int xen_channel_forget(struct xen_channel_ctx *ctx, int devid);
+
+/* ------------------------------------------------------------------------ */
+/* xenstore                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Read device/console/<devid>/name with one xenstore request, bounded by the
+ * context timeout. *name is malloc'd, NUL-terminated; *len is its length.
+ * -ENOENT: the console has no name (a plain secondary console, not an error
+ * for callers); -ETIMEDOUT: xenstore did not answer in time; -ECONNREFUSED or
+ * other: no xenstore; -EIO: a malformed reply. The name is NOT validated here.
+ */
+int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
+                             char **name, size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Links under <dev_dir>/xen-channel                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Make <dev_dir>/xen-channel/<name> point at ../hvc<slot> (atomically: temp
+ * link + rename). Creates the folder (mode 0755) and refuses it when it is a
+ * symlink or not a directory (-ENOTDIR). Serialised with other helpers by a
+ * lock in the run folder. When the name is already linked to another bound
+ * console's tty, the lower devid keeps it and -EEXIST is returned for the
+ * higher one (logged at warning).
+ */
+int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name, int devid,
+                         int slot);
+/*
+ * Remove <dev_dir>/xen-channel/<name> only if it still points at ../hvc<slot>
+ * (-ESTALE otherwise, nothing removed). If another bound console carries the
+ * same name, it takes the link over.
+ */
+int xen_channel_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid,
+                            int slot);
+
+/* One channel as it stands (for sync and list). */
+struct xen_channel_info {
+        char name[XEN_CHANNEL_NAME_MAX + 1];
+        char tty[16];           /* "hvc2" */
+        int devid;              /* 1..9, or -1 when unknown */
+};
+
+/*
+ * Make <dev_dir>/xen-channel match the bound consoles without udev: read
+ * every bound console's name from xenstore, validate, resolve its tty, add
+ * missing/wrong links and remove links that are no longer backed. Links not
+ * made by this library (not pointing at ../hvcN) are left alone.
+ * Returns the number of channels linked, or a negative errno.
+ */
+int xen_channel_sync(struct xen_channel_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Agent side                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * List the channels present in <dev_dir>/xen-channel. *list is malloc'd
+ * (free() it), *n its length, sorted by name.
+ */
+int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_info **list,
+                     size_t *n);
+
+/*
+ * Wait until <dev_dir>/xen-channel/<name> exists, with inotify (no polling),
+ * also when the folder does not exist yet. timeout_ms: -1 forever, 0 do not
+ * wait. -ETIMEDOUT when it did not appear, -EINVAL for an invalid name.
+ */
+int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_ms);
+
+enum xen_channel_open_flags {
+        XEN_CHANNEL_OPEN_NONBLOCK = 1 << 0,
+};
+
+/*
+ * Wait for (as xen_channel_wait) and open a channel: O_RDWR|O_NOCTTY|O_CLOEXEC,
+ * raw mode. Returns the fd or a negative errno: -EINVAL (invalid name),
+ * -ETIMEDOUT / -ENOENT (absent), -ENODEV/-ENXIO (link dangling or no console
+ * behind the tty).
+ *
+ * A channel is a byte stream that ends with a hangup: after a migration,
+ * save/restore or a backend restart the kernel re-creates the console and the
+ * open fd reads EOF / gets POLLHUP. The agent must close it and call
+ * xen_channel_open() again.
+ */
+int xen_channel_open(struct xen_channel_ctx *ctx, const char *name, int timeout_ms,
+                     unsigned flags);
+
+/* Put a tty in raw mode: no echo, no line editing, no CR/LF mapping, 8 bits. */
+int xen_channel_make_raw(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

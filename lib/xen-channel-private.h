@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal declarations shared by the library's modules; not installed. */
+#ifndef XEN_CHANNEL_PRIVATE_H
+#define XEN_CHANNEL_PRIVATE_H
+
+#include <syslog.h>
+
+#include "libxenchannel.h"
+
+#define XC_EXPORT __attribute__((visibility("default")))
+
+struct xen_channel_ctx {
+        int refcount;
+        xen_channel_log_fn log_fn;
+        void *log_data;
+        int log_priority;
+        char *dev_dir;
+        char *run_dir;
+        int timeout_ms;
+};
+
+void xc_log(struct xen_channel_ctx *ctx, int priority, const char *file, int line,
+            const char *fn, const char *format, ...)
+        __attribute__((format(printf, 6, 7)));
+
+/* The format arguments are evaluated only when the message will be shown. */
+#define xc_log_cond(ctx, prio, ...)                                              \
+        do {                                                                     \
+                if ((ctx)->log_fn && (prio) <= (ctx)->log_priority)              \
+                        xc_log(ctx, prio, __FILE__, __LINE__, __func__,          \
+                               __VA_ARGS__);                                     \
+        } while (0)
+
+#define err(ctx, ...) xc_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+#define warning(ctx, ...) xc_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define notice(ctx, ...) xc_log_cond(ctx, LOG_NOTICE, __VA_ARGS__)
+#define info(ctx, ...) xc_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define dbg(ctx, ...) xc_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+
+/* Name of the folder below dev_dir that holds the links. */
+#define XC_LINK_DIR "xen-channel"
+
+#endif
