@@ -170,8 +170,12 @@ int xen_channel_forget(struct xen_channel_ctx *ctx, int devid);
  * Read device/console/<devid>/name with one xenstore request, bounded by the
  * context timeout. *name is malloc'd, NUL-terminated; *len is its length.
  * -ENOENT: the console has no name (a plain secondary console, not an error
- * for callers); -ETIMEDOUT: xenstore did not answer in time; -ECONNREFUSED or
- * other: no xenstore; -EIO: a malformed reply. The name is NOT validated here.
+ * for callers); -ETIMEDOUT: xenstore did not answer in time; -EHOSTDOWN: no
+ * xenstore to talk to (xs_open() failed: no socket, no xenbus device; the
+ * cause is logged at debug); -EACCES: xenstore refused the read; -EIO: a
+ * malformed reply or the connection broke mid-reply. A reply with a NUL
+ * inside is passed on whole (*len counts past the NUL) for the name policy to
+ * reject. The name is NOT validated here.
  */
 int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
                              char **name, size_t *len);

@@ -1,3 +1,285 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder: being written. */
+/*
+ * One bounded xenstore read: device/console/<devid>/name.
+ *
+ * libxenstore has no timeout and retries reads on EINTR, so a xenstored that
+ * never answers would hang the caller (for the helper: the udev worker, and
+ * boot with it). The request therefore runs in a worker thread and the caller
+ * waits for it with a monotonic timed wait. On timeout:
+ *
+ *  - while the worker is inside xs_read(), it is cancelled and joined. xs.c is
+ *    written for cancellation in read_message() (the reply buffers are freed
+ *    by cleanup handlers); what it leaves behind is its request mutex locked
+ *    and SIGPIPE ignored (xs_talkv has no cleanup handler for those). Our own
+ *    cleanup handler restores SIGPIPE and frees the handle with
+ *    xs_daemon_destroy_postfork(), which takes no lock (xs_close() would
+ *    deadlock on the request mutex the cancelled thread still holds).
+ *  - while the worker is still inside xs_open() (cancellation disabled: a
+ *    cancelled connect() would leak the socket and the handle), the worker is
+ *    detached and cleans up after itself when xs_open() returns. Connecting
+ *    to a Unix socket or opening the xenbus device blocks only when the peer
+ *    is badly wedged (listen backlog full); even then the caller returns in
+ *    time.
+ *
+ * The worker never logs: the log callback belongs to the caller's thread.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xenstore.h>
+
 #include "xen-channel-private.h"
+
+enum xs_phase {
+        PHASE_OPEN,     /* in xs_open(), not cancellable */
+        PHASE_READ,     /* in xs_read(), cancellable */
+        PHASE_DONE,     /* result ready */
+};
+
+struct xs_job {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        enum xs_phase phase;
+        bool abandoned;         /* caller gave up during PHASE_OPEN */
+        char path[64];
+        /* Results, valid in PHASE_DONE. */
+        char *value;
+        unsigned int len;
+        int open_errno;         /* xs_open() failed */
+        int read_errno;         /* xs_read() failed */
+        /* Worker-private. */
+        struct xs_handle *xsh;
+        struct sigaction saved_sigpipe;
+};
+
+static void job_free(struct xs_job *job)
+{
+        pthread_cond_destroy(&job->cond);
+        pthread_mutex_destroy(&job->lock);
+        free(job->value);
+        free(job);
+}
+
+/* Runs in the worker when it is cancelled inside xs_read(). */
+static void worker_cancelled(void *arg)
+{
+        struct xs_job *job = arg;
+
+        sigaction(SIGPIPE, &job->saved_sigpipe, NULL);
+        xs_daemon_destroy_postfork(job->xsh);
+        job->xsh = NULL;
+}
+
+static void *worker(void *arg)
+{
+        struct xs_job *job = arg;
+        struct xs_handle *xsh;
+        bool abandoned;
+        char *value;
+        unsigned int len = 0;
+        int read_errno = 0;
+
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        errno = 0;
+        xsh = xs_open(0);
+
+        pthread_mutex_lock(&job->lock);
+        abandoned = job->abandoned;
+        if (!xsh) {
+                job->open_errno = errno ? errno : EIO;
+                job->phase = PHASE_DONE;
+        } else if (!abandoned) {
+                job->xsh = xsh;
+                job->phase = PHASE_READ;
+        }
+        pthread_cond_signal(&job->cond);
+        pthread_mutex_unlock(&job->lock);
+
+        if (abandoned) {
+                /* Detached by the caller: nobody else will free the job. */
+                xs_close(xsh);
+                job_free(job);
+                return NULL;
+        }
+        if (!xsh)
+                return NULL;
+
+        sigaction(SIGPIPE, NULL, &job->saved_sigpipe);
+        pthread_cleanup_push(worker_cancelled, job);
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        errno = 0;
+        value = xs_read(xsh, XBT_NULL, job->path, &len);
+        if (!value)
+                read_errno = errno ? errno : EIO;
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        pthread_cleanup_pop(0);
+
+        job->xsh = NULL;
+        xs_close(xsh);
+
+        pthread_mutex_lock(&job->lock);
+        job->value = value;
+        job->len = len;
+        job->read_errno = read_errno;
+        job->phase = PHASE_DONE;
+        pthread_cond_signal(&job->cond);
+        pthread_mutex_unlock(&job->lock);
+        return NULL;
+}
+
+static struct xs_job *job_new(int devid)
+{
+        struct xs_job *job = calloc(1, sizeof(*job));
+        pthread_condattr_t attr;
+
+        if (!job)
+                return NULL;
+        snprintf(job->path, sizeof(job->path), "device/console/%d/name", devid);
+        pthread_mutex_init(&job->lock, NULL);
+        pthread_condattr_init(&attr);
+        /* Monotonic: a clock step at boot must not stretch or cut the bound. */
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&job->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        job->phase = PHASE_OPEN;
+        return job;
+}
+
+static int start_worker(struct xs_job *job, pthread_t *thread)
+{
+        sigset_t all, old;
+        int r;
+
+        /* Signals are for the caller's thread, not for ours. */
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        r = pthread_create(thread, NULL, worker, job);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        return -r;
+}
+
+static void deadline_after(struct timespec *ts, int timeout_ms)
+{
+        clock_gettime(CLOCK_MONOTONIC, ts);
+        ts->tv_sec += timeout_ms / 1000;
+        ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (ts->tv_nsec >= 1000000000L) {
+                ts->tv_sec++;
+                ts->tv_nsec -= 1000000000L;
+        }
+}
+
+static long elapsed_us(const struct timespec *start)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (now.tv_sec - start->tv_sec) * 1000000L +
+               (now.tv_nsec - start->tv_nsec) / 1000L;
+}
+
+/*
+ * Wait for the worker until the deadline. Returns true when it finished;
+ * on timeout the worker is gone (joined) or detached, and false is returned.
+ * Called with job->lock held; returns with it released.
+ */
+static bool wait_worker(struct xs_job *job, pthread_t thread, const struct timespec *deadline,
+                        bool *detached)
+{
+        int r = 0;
+
+        *detached = false;
+        while (job->phase != PHASE_DONE && r != ETIMEDOUT)
+                r = pthread_cond_timedwait(&job->cond, &job->lock, deadline);
+        if (job->phase == PHASE_DONE) {
+                pthread_mutex_unlock(&job->lock);
+                pthread_join(thread, NULL);
+                return true;
+        }
+        if (job->phase == PHASE_OPEN) {
+                job->abandoned = true;
+                pthread_mutex_unlock(&job->lock);
+                pthread_detach(thread);
+                *detached = true;
+                return false;
+        }
+        pthread_mutex_unlock(&job->lock);
+        pthread_cancel(thread);
+        pthread_join(thread, NULL);
+        return false;
+}
+
+/* errno of a failed xs_read() -> what the caller can act on. */
+static int read_error(int e)
+{
+        switch (e) {
+        case ENOENT:
+        case EACCES:
+        case EPERM:
+        case ENOMEM:
+                return -e;
+        default:
+                /* EBADF: the peer hung up mid-reply or answered another type;
+                 * E2BIG: a header announcing more than XENSTORE_PAYLOAD_MAX;
+                 * EINVAL: no reply or an unknown error string. */
+                return -EIO;
+        }
+}
+
+XC_EXPORT int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
+                                       char **name, size_t *len)
+{
+        struct timespec start, deadline;
+        struct xs_job *job;
+        pthread_t thread;
+        bool finished, detached;
+        int r;
+
+        if (!ctx || !name || !len || devid < XEN_CHANNEL_DEVID_MIN ||
+            devid > XEN_CHANNEL_DEVID_MAX)
+                return -EINVAL;
+        job = job_new(devid);
+        if (!job)
+                return -ENOMEM;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        deadline_after(&deadline, ctx->timeout_ms);
+        dbg(ctx, "xenstore request 1/1: read %s (bound %d ms)", job->path, ctx->timeout_ms);
+        r = start_worker(job, &thread);
+        if (r < 0) {
+                job_free(job);
+                return r;
+        }
+
+        pthread_mutex_lock(&job->lock);
+        finished = wait_worker(job, thread, &deadline, &detached);
+        if (!finished) {
+                dbg(ctx, "xenstore read %s: no answer after %ld us, gave up (%s)", job->path,
+                    elapsed_us(&start), detached ? "still connecting" : "cancelled");
+                if (!detached)
+                        job_free(job);
+                return -ETIMEDOUT;
+        }
+
+        if (job->open_errno) {
+                dbg(ctx, "xenstore: xs_open failed: %s", strerror(job->open_errno));
+                r = -EHOSTDOWN;
+        } else if (!job->value) {
+                r = read_error(job->read_errno);
+                dbg(ctx, "xenstore read %s: %s (%ld us)", job->path,
+                    strerror(job->read_errno), elapsed_us(&start));
+        } else {
+                dbg(ctx, "xenstore read %s: %u bytes (%ld us)", job->path, job->len,
+                    elapsed_us(&start));
+                *name = job->value;
+                *len = job->len;
+                job->value = NULL;
+                r = 0;
+        }
+        job_free(job);
+        return r;
+}
