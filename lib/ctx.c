@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The library context: roots that tests point elsewhere, and logging. */
+#define _GNU_SOURCE /* secure_getenv */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
