@@ -73,8 +73,14 @@ int xen_channel_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx);
  * and it may not end with "." so "." and ".." and hidden files are impossible.
  * Such a name is a safe file name in /dev/xen-channel and a valid,
  * systemd-escapable unit name for the device alias.
+ * One more rule keeps that alias, "dev-xen\x2dchannel-<escaped>.device",
+ * within systemd's 255-character unit names: the name escaped as systemd
+ * does ("-" becomes "\x2d", 4 bytes) is at most XEN_CHANNEL_NAME_ESCAPED_MAX
+ * bytes (length + 3 * number of "-"). A 128-byte name of "-" would escape to
+ * 509 bytes.
  */
 #define XEN_CHANNEL_NAME_MAX 128
+#define XEN_CHANNEL_NAME_ESCAPED_MAX 229
 
 enum xen_channel_name_verdict {
         XEN_CHANNEL_NAME_OK = 0,
@@ -88,6 +94,7 @@ enum xen_channel_name_verdict {
         XEN_CHANNEL_NAME_BAD_FIRST,
         XEN_CHANNEL_NAME_BAD_LAST,
         XEN_CHANNEL_NAME_BAD_CHAR,
+        XEN_CHANNEL_NAME_UNIT_TOO_LONG, /* escaped length > XEN_CHANNEL_NAME_ESCAPED_MAX */
 };
 
 /* Check the first len bytes of name (which need not be NUL-terminated). */

@@ -1,3 +1,255 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder: being written. */
+/*
+ * Console devids and the hvc slot mapping: pure functions over data, no I/O.
+ *
+ * What the kernel does (read in Linux drivers/tty/hvc/, 6.x):
+ *
+ * - hvc_xen.c, xencons_probe(): devid = the LAST CHARACTER of the xenbus
+ *   nodename minus '0' ("device/console/3" -> 3); devid 0 is refused with
+ *   -ENODEV. So only devids 1..9 work: "console/12" would be read as 2. The
+ *   probe (via xencons_connect_backend) calls hvc_alloc() with a vtermno of
+ *   devid + HVC_COOKIE, which never matches the primary console's.
+ * - hvc_console.c, hvc_alloc(): a vtermno already registered for a console
+ *   slot (hvc_instantiate, done for the primary at slot 0) reuses that slot;
+ *   otherwise it scans slots 0..MAX_NR_HVC_CONSOLES-1 (16) for the first one
+ *   whose vtermnos[i] == -1 and takes it; when all 16 are in use it falls back
+ *   to a counter past 16. hvc_remove() sets vtermnos[index] = -1, freeing the
+ *   slot for the next probe. This first-free scan came with the 2020 change
+ *   "hvc: fix buffer overflow during hvc_alloc()"; older kernels used only an
+ *   ever-growing counter (never reused a slot).
+ *
+ * Hence console-N is hvcN only when devids 1..k are all bound, in order, and
+ * none was removed; with devids 1 and 3, console-3 gets hvc2.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "xen-channel-private.h"
+
+/*
+ * Parse a plain decimal devid: digits only, no sign, no spaces, no leading
+ * zero (the xenstore key "01" is not the key "1"). Returns the value if it
+ * is 1..9, -ERANGE for 0 and for any larger number (however long: nothing
+ * is converted, so nothing overflows), -EINVAL otherwise.
+ */
+static int parse_devid_number(const char *s)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || strspn(s, "0123456789") != n)
+                return -EINVAL;
+        if (s[0] == '0')
+                return n == 1 ? -ERANGE : -EINVAL;
+        if (n > 1)
+                return -ERANGE;
+        return s[0] - '0';
+}
+
+static const char *skip_prefix(const char *s, const char *prefix)
+{
+        size_t n = strlen(prefix);
+
+        return strncmp(s, prefix, n) == 0 ? s + n : NULL;
+}
+
+XC_EXPORT int xen_channel_parse_devid(const char *ref)
+{
+        static const char *const prefixes[] = {
+                "/sys/devices/console-",
+                "/devices/console-",
+                "console-",
+        };
+
+        if (!ref)
+                return -EINVAL;
+        for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+                const char *rest = skip_prefix(ref, prefixes[i]);
+
+                if (rest)
+                        return parse_devid_number(rest);
+        }
+        return parse_devid_number(ref);
+}
+
+XC_EXPORT int xen_channel_hvc_first_free(const bool used[XEN_CHANNEL_HVC_SLOTS])
+{
+        if (!used)
+                return -EINVAL;
+        for (int i = 0; i < XEN_CHANNEL_HVC_SLOTS; i++)
+                if (!used[i])
+                        return i;
+        return -ENOSPC;
+}
+
+XC_EXPORT void xen_channel_map_init(struct xen_channel_map *map)
+{
+        if (!map)
+                return;
+        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+                map->slot[d] = -1;
+}
+
+/*
+ * A map is consistent when devid 0 holds nothing, every slot is -1 or
+ * 1..XEN_CHANNEL_HVC_SLOTS-1 (0 is the primary console) and no two devids
+ * share a slot. Fills used[] (with the primary's slot 0 marked).
+ */
+static int map_check(const struct xen_channel_map *map, bool used[XEN_CHANNEL_HVC_SLOTS])
+{
+        memset(used, 0, XEN_CHANNEL_HVC_SLOTS * sizeof(used[0]));
+        used[0] = true;
+        if (map->slot[0] != -1)
+                return -EINVAL;
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+                int s = map->slot[d];
+
+                if (s == -1)
+                        continue;
+                if (s < 1 || s >= XEN_CHANNEL_HVC_SLOTS || used[s])
+                        return -EINVAL;
+                used[s] = true;
+        }
+        return 0;
+}
+
+XC_EXPORT int xen_channel_map_update(struct xen_channel_map *map,
+                                     const bool bound[XEN_CHANNEL_DEVID_MAX + 1])
+{
+        bool used[XEN_CHANNEL_HVC_SLOTS];
+        struct xen_channel_map next;
+        int added = 0;
+        int r;
+
+        if (!map || !bound)
+                return -EINVAL;
+        r = map_check(map, used);
+        if (r < 0)
+                return r;
+
+        /* Work on a copy so that map is untouched on error. */
+        next = *map;
+        /* Unbound consoles went through hvc_remove(): their slots are free. */
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+                if (!bound[d] && next.slot[d] >= 0) {
+                        used[next.slot[d]] = false;
+                        next.slot[d] = -1;
+                }
+        }
+        /* New consoles, in probe order, each take the first free slot. */
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+                int s;
+
+                if (!bound[d] || next.slot[d] >= 0)
+                        continue;
+                s = xen_channel_hvc_first_free(used);
+                if (s < 0)
+                        return s; /* cannot happen: 9 devids + primary < 16 slots */
+                used[s] = true;
+                next.slot[d] = s;
+                added++;
+        }
+        *map = next;
+        return added;
+}
+
+/* Parse an unsigned decimal of 1..3 digits without leading zeros; -1 if malformed. */
+static int parse_small_uint(const char **p, const char *end)
+{
+        const char *s = *p;
+        int v = 0;
+        int n = 0;
+
+        while (s < end && *s >= '0' && *s <= '9') {
+                if (n == 3)
+                        return -1;
+                v = v * 10 + (*s - '0');
+                s++;
+                n++;
+        }
+        if (n == 0 || (n > 1 && **p == '0'))
+                return -1;
+        *p = s;
+        return v;
+}
+
+/* One line "devid slot" followed by "\n" or the end of the text. */
+static int parse_line(const char **p, const char *end, int *devid, int *slot)
+{
+        const char *s = *p;
+
+        *devid = parse_small_uint(&s, end);
+        if (*devid < 0 || s >= end || *s != ' ')
+                return -EINVAL;
+        s++;
+        *slot = parse_small_uint(&s, end);
+        if (*slot < 0)
+                return -EINVAL;
+        if (s < end) {
+                if (*s != '\n')
+                        return -EINVAL;
+                s++;
+        }
+        *p = s;
+        return 0;
+}
+
+XC_EXPORT int xen_channel_map_parse(struct xen_channel_map *map, const char *text, size_t len)
+{
+        bool used[XEN_CHANNEL_HVC_SLOTS];
+        struct xen_channel_map next;
+        const char *p = text;
+        const char *end;
+
+        if (!map || (!text && len > 0))
+                return -EINVAL;
+        end = text + len;
+        xen_channel_map_init(&next);
+        while (p < end) {
+                int devid, slot;
+
+                if (parse_line(&p, end, &devid, &slot) < 0)
+                        return -EINVAL;
+                if (devid < XEN_CHANNEL_DEVID_MIN || devid > XEN_CHANNEL_DEVID_MAX)
+                        return -EINVAL;
+                if (slot < 1 || slot >= XEN_CHANNEL_HVC_SLOTS)
+                        return -EINVAL;
+                if (next.slot[devid] != -1)
+                        return -EINVAL; /* duplicate devid */
+                next.slot[devid] = slot;
+        }
+        /* Catches two devids on one slot. */
+        if (map_check(&next, used) < 0)
+                return -EINVAL;
+        *map = next;
+        return 0;
+}
+
+XC_EXPORT int xen_channel_map_format(const struct xen_channel_map *map, char *buf, size_t size)
+{
+        bool used[XEN_CHANNEL_HVC_SLOTS];
+        size_t len = 0;
+
+        if (!map || (!buf && size > 0))
+                return -EINVAL;
+        if (map_check(map, used) < 0)
+                return -EINVAL;
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+                int n;
+
+                if (map->slot[d] < 0)
+                        continue;
+                if (len >= size)
+                        return -ENOBUFS;
+                n = snprintf(buf + len, size - len, "%d %d\n", d, map->slot[d]);
+                if (n < 0)
+                        return -EIO;
+                if ((size_t)n >= size - len)
+                        return -ENOBUFS;
+                len += (size_t)n;
+        }
+        if (size == 0)
+                return -ENOBUFS;
+        buf[len] = '\0';
+        return (int)len;
+}
