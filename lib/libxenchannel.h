@@ -230,18 +230,52 @@ int xen_channel_sync(struct xen_channel_ctx *ctx);
 /* ------------------------------------------------------------------------ */
 
 /*
- * List the channels present in <dev_dir>/xen-channel. *list is malloc'd
- * (free() it), *n its length, sorted by name.
+ * List the channels present in <dev_dir>/xen-channel: every symlink with a
+ * valid name that points at ../hvcN. devid comes from the run folder state
+ * (<run_dir>/state) and is -1 when it is not known there. *list is malloc'd
+ * (free() it; NULL when *n is 0), *n its length, sorted by name. A missing
+ * folder is not an error: no channel is present.
  */
 int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_info **list,
                      size_t *n);
 
 /*
  * Wait until <dev_dir>/xen-channel/<name> exists, with inotify (no polling),
- * also when the folder does not exist yet. timeout_ms: -1 forever, 0 do not
- * wait. -ETIMEDOUT when it did not appear, -EINVAL for an invalid name.
+ * also when the folder does not exist yet (dev_dir itself must exist). Returns
+ * as soon as the link appears, whether or not it resolves. timeout_ms: -1
+ * waits forever, 0 only looks. Returns 0, or -ETIMEDOUT when it did not
+ * appear in time, -EINVAL for an invalid name, -EINTR when a signal
+ * interrupted the wait (call again), -ENOENT when dev_dir does not exist.
  */
 int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_ms);
+
+/*
+ * Watching one channel's link from an event loop (sd-event, GLib, libuv, a
+ * poll() loop). The monitor owns an inotify fd: when poll() reports it
+ * readable, call xen_channel_monitor_process(), which reads the pending
+ * events, follows the folder when it is created or removed, and returns the
+ * link's state now. xen_channel_wait() is built on it.
+ */
+struct xen_channel_monitor;
+
+enum xen_channel_link_state {
+        XEN_CHANNEL_ABSENT = 0,         /* no link */
+        XEN_CHANNEL_PRESENT = 1,        /* a link, same target as last time */
+        XEN_CHANNEL_REPLACED = 2,       /* present, but it points elsewhere
+                                         * than at the previous call: a
+                                         * channel held open is stale */
+};
+
+/* -EINVAL for an invalid name, -ENOENT when dev_dir does not exist. */
+int xen_channel_monitor_new(struct xen_channel_ctx *ctx, const char *name,
+                            struct xen_channel_monitor **ret);
+void xen_channel_monitor_free(struct xen_channel_monitor *mon);
+/* Pollable (POLLIN) fd, O_NONBLOCK|O_CLOEXEC, owned by the monitor. */
+int xen_channel_monitor_get_fd(const struct xen_channel_monitor *mon);
+/* The link path watched: <dev_dir>/xen-channel/<name>. */
+const char *xen_channel_monitor_get_path(const struct xen_channel_monitor *mon);
+/* Returns an enum xen_channel_link_state or a negative errno. Never blocks. */
+int xen_channel_monitor_process(struct xen_channel_monitor *mon);
 
 enum xen_channel_open_flags {
         XEN_CHANNEL_OPEN_NONBLOCK = 1 << 0,
@@ -249,19 +283,50 @@ enum xen_channel_open_flags {
 
 /*
  * Wait for (as xen_channel_wait) and open a channel: O_RDWR|O_NOCTTY|O_CLOEXEC,
- * raw mode. Returns the fd or a negative errno: -EINVAL (invalid name),
- * -ETIMEDOUT / -ENOENT (absent), -ENODEV/-ENXIO (link dangling or no console
- * behind the tty).
+ * raw mode (xen_channel_make_raw), O_NONBLOCK with XEN_CHANNEL_OPEN_NONBLOCK.
+ * Returns the fd or a negative errno:
+ *   -EINVAL     the name breaks the grammar (nothing looked at)
+ *   -ENOENT     absent, and timeout_ms was 0
+ *   -ETIMEDOUT  absent when the timeout expired
+ *   -ENODEV     the link is dangling, or no console is behind the tty
+ *   -ENOTTY     the link leads to something that is not a tty
+ *   -EINTR      a signal interrupted the wait
  *
- * A channel is a byte stream that ends with a hangup: after a migration,
- * save/restore or a backend restart the kernel re-creates the console and the
- * open fd reads EOF / gets POLLHUP. The agent must close it and call
- * xen_channel_open() again.
+ * HANGUP. A channel is a byte stream that ends with a hangup: after a
+ * migration, save/restore or a backend restart the kernel re-creates the
+ * console and the open fd is dead for good: read() returns 0 (end of file) or
+ * fails with EIO, write() fails with EIO, poll() reports POLLHUP. Nothing
+ * else will ever arrive on it. The agent must close it and open the channel
+ * again (xen_channel_reopen does both, and rides out the moment where the
+ * console is being re-created). Any state of the conversation (a handshake,
+ * a half-read request) is lost with the old fd: start it over.
  */
 int xen_channel_open(struct xen_channel_ctx *ctx, const char *name, int timeout_ms,
                      unsigned flags);
 
-/* Put a tty in raw mode: no echo, no line editing, no CR/LF mapping, 8 bits. */
+/*
+ * After a hangup: close *fd (when >= 0, and set it to -1), then open the
+ * channel again. Unlike xen_channel_open, a dangling link or a tty with no
+ * console yet (-ENODEV) is retried until timeout_ms, because right after a
+ * migration the console is being re-created. On success *fd is the new fd
+ * and 0 is returned; on failure *fd is -1 and the errno of the last attempt
+ * (or -ETIMEDOUT) is returned.
+ */
+int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, int *fd,
+                       int timeout_ms, unsigned flags);
+
+/*
+ * 1 when fd has hung up (poll() reports POLLHUP or POLLERR: the channel is
+ * gone, reopen), 0 when not, a negative errno when fd is not valid. Use it
+ * after read() returned 0 or failed with EIO.
+ */
+int xen_channel_is_hangup(int fd);
+
+/*
+ * Put a tty in raw mode: no echo, no line editing, no signals, no CR/LF
+ * mapping, no software flow control, 8 bits, no parity, VMIN 1 / VTIME 0.
+ * -ENOTTY when fd is not a tty.
+ */
 int xen_channel_make_raw(int fd);
 
 #ifdef __cplusplus
