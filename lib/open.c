@@ -1,3 +1,207 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder: being written. */
+/*
+ * Opening a channel: the agent's side of the link.
+ *
+ * A channel tty must be in raw mode before the first byte moves: in the
+ * default cooked mode the line discipline echoes what the host sends straight
+ * back to it, maps CR to NL, eats ^C/^S/^Q and holds input until a newline.
+ * Every agent that opened /dev/hvcN by hand got at least one of those wrong.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "xen-channel-private.h"
+
+XC_EXPORT int xen_channel_make_raw(int fd)
+{
+        struct termios t, check;
+
+        if (tcgetattr(fd, &t) < 0)
+                return -errno;
+        cfmakeraw(&t);
+        /* cfmakeraw leaves software flow control on the output side and
+         * parity checking alone; both would eat or alter bytes. */
+        t.c_iflag &= ~(IXOFF | IXANY | INPCK | IMAXBEL | IUCLC);
+        /* Ignore modem lines (an hvc has none) and make sure we receive. */
+        t.c_cflag |= CLOCAL | CREAD;
+        t.c_cc[VMIN] = 1;
+        t.c_cc[VTIME] = 0;
+        while (tcsetattr(fd, TCSANOW, &t) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        /* tcsetattr succeeds when any of the changes took: check ours did. */
+        if (tcgetattr(fd, &check) < 0)
+                return -errno;
+        if ((check.c_lflag & (ECHO | ICANON | ISIG | IEXTEN)) ||
+            (check.c_iflag & (ICRNL | INLCR | IGNCR | IXON | ISTRIP)) ||
+            (check.c_oflag & OPOST) || (check.c_cflag & CSIZE) != CS8)
+                return -EIO;
+        return 0;
+}
+
+static char *link_path(struct xen_channel_ctx *ctx, const char *name)
+{
+        char *p;
+
+        if (asprintf(&p, "%s/%s/%s", ctx->dev_dir, XC_LINK_DIR, name) < 0)
+                return NULL;
+        return p;
+}
+
+/* open() failed with ENOENT: the link went away again, or it dangles. */
+static int classify_enoent(struct xen_channel_ctx *ctx, const char *path)
+{
+        struct stat st;
+
+        if (lstat(path, &st) < 0)
+                return -ENOENT;
+        err(ctx, "%s is dangling: its tty does not exist", path);
+        return -ENODEV;
+}
+
+/* Open an existing link. Always O_NONBLOCK for the open itself so that a tty
+ * waiting for carrier cannot hang us; the flag is dropped afterwards unless
+ * the caller asked for it. */
+static int open_link(struct xen_channel_ctx *ctx, const char *path, unsigned flags)
+{
+        int fd, r;
+
+        fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0) {
+                r = -errno;
+                if (r == -ENOENT)
+                        return classify_enoent(ctx, path);
+                if (r == -ENXIO)
+                        r = -ENODEV;
+                if (r == -ENODEV)
+                        err(ctx, "%s: no console behind its tty", path);
+                else
+                        err(ctx, "cannot open %s: %s", path, strerror(-r));
+                return r;
+        }
+        if (!isatty(fd)) {
+                err(ctx, "%s is not a tty", path);
+                close(fd);
+                return -ENOTTY;
+        }
+        r = xen_channel_make_raw(fd);
+        if (r < 0) {
+                err(ctx, "cannot put %s in raw mode: %s", path, strerror(-r));
+                close(fd);
+                return r;
+        }
+        if (!(flags & XEN_CHANNEL_OPEN_NONBLOCK) &&
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        dbg(ctx, "opened %s as fd %d", path, fd);
+        return fd;
+}
+
+XC_EXPORT int xen_channel_open(struct xen_channel_ctx *ctx, const char *name, int timeout_ms,
+                               unsigned flags)
+{
+        char *path;
+        int r;
+
+        if (flags & ~(unsigned)XEN_CHANNEL_OPEN_NONBLOCK)
+                return -EINVAL;
+        r = xen_channel_wait(ctx, name, timeout_ms);
+        if (r == -ETIMEDOUT && timeout_ms == 0)
+                r = -ENOENT;
+        if (r < 0)
+                return r;
+        path = link_path(ctx, name);
+        if (!path)
+                return -ENOMEM;
+        r = open_link(ctx, path, flags);
+        free(path);
+        return r;
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleep up to ms, but wake early when the link changes. */
+static int nap(struct xen_channel_ctx *ctx, const char *name, int ms)
+{
+        struct xen_channel_monitor *mon;
+        struct pollfd pfd = { .events = POLLIN };
+        int r;
+
+        r = xen_channel_monitor_new(ctx, name, &mon);
+        if (r < 0)
+                return r;
+        pfd.fd = xen_channel_monitor_get_fd(mon);
+        r = poll(&pfd, 1, ms) < 0 ? -errno : 0;
+        xen_channel_monitor_free(mon);
+        return r;
+}
+
+XC_EXPORT int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, int *fd,
+                                 int timeout_ms, unsigned flags)
+{
+        long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+        int backoff = 10, r;
+
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+        for (;;) {
+                int left = -1;
+
+                if (timeout_ms > 0) {
+                        long long d = deadline - now_ms();
+
+                        left = d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
+                } else if (timeout_ms == 0) {
+                        left = 0;
+                }
+                r = xen_channel_open(ctx, name, left, flags);
+                if (r >= 0) {
+                        *fd = r;
+                        return 0;
+                }
+                if (r == -ENOENT && timeout_ms > 0)
+                        return -ETIMEDOUT;
+                /* Only a console being re-created is worth another try. */
+                if (r != -ENODEV || left == 0)
+                        return r;
+                if (left > 0 && backoff > left)
+                        backoff = left;
+                dbg(ctx, "%s: no console yet, retrying in %d ms", name, backoff);
+                r = nap(ctx, name, backoff);
+                if (r < 0)
+                        return r;
+                if (backoff < 1000)
+                        backoff *= 2;
+        }
+}
+
+XC_EXPORT int xen_channel_is_hangup(int fd)
+{
+        struct pollfd pfd = { .fd = fd, .events = 0 };
+
+        if (poll(&pfd, 1, 0) < 0)
+                return -errno;
+        if (pfd.revents & POLLNVAL)
+                return -EBADF;
+        return !!(pfd.revents & (POLLHUP | POLLERR));
+}

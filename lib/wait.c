@@ -1,3 +1,247 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder: being written. */
+/*
+ * Waiting for a channel's link with inotify.
+ *
+ * The link <dev_dir>/xen-channel/<name> is made by the helper when udev sees
+ * the console, possibly long after the agent started, and the folder itself
+ * may not exist yet at that point. So the monitor watches two levels:
+ * dev_dir (for the folder to be created or renamed in) and, once it exists,
+ * the folder (for the link). Every batch of events ends with a fresh look at
+ * the link, so the monitor never depends on which event told it: a missed or
+ * coalesced event (IN_Q_OVERFLOW) costs nothing but a readlink().
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "xen-channel-private.h"
+
+struct xen_channel_monitor {
+        struct xen_channel_ctx *ctx;
+        int fd;                 /* inotify */
+        int wd_dev;             /* watch on dev_dir */
+        int wd_dir;             /* watch on the folder, -1 while it is absent */
+        char *dir_path;         /* <dev_dir>/xen-channel */
+        char *link_path;        /* <dev_dir>/xen-channel/<name> */
+        char target[PATH_MAX];  /* last target seen, "" when absent */
+};
+
+#define DEV_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
+/* IN_DELETE/IN_MOVED_FROM so that a vanishing link is seen too; the folder
+ * going away shows as IN_IGNORED on its watch. */
+#define DIR_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
+
+static int check_name(struct xen_channel_ctx *ctx, const char *name)
+{
+        enum xen_channel_name_verdict v;
+
+        if (!name) {
+                err(ctx, "no channel name given");
+                return -EINVAL;
+        }
+        v = xen_channel_name_check(name, strlen(name));
+        if (v != XEN_CHANNEL_NAME_OK) {
+                err(ctx, "invalid channel name \"%.*s\": %s", XEN_CHANNEL_NAME_MAX,
+                    name, xen_channel_name_verdict_str(v));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* Watch the folder if it exists now. A missing folder is not an error:
+ * the watch on dev_dir will tell when it comes. */
+static int arm_dir(struct xen_channel_monitor *mon)
+{
+        int wd;
+
+        if (mon->wd_dir >= 0)
+                return 0;
+        wd = inotify_add_watch(mon->fd, mon->dir_path, DIR_MASK);
+        if (wd < 0) {
+                if (errno == ENOENT || errno == ENOTDIR)
+                        return 0;
+                err(mon->ctx, "cannot watch %s: %m", mon->dir_path);
+                return -errno;
+        }
+        dbg(mon->ctx, "watching %s", mon->dir_path);
+        mon->wd_dir = wd;
+        return 0;
+}
+
+XC_EXPORT int xen_channel_monitor_new(struct xen_channel_ctx *ctx, const char *name,
+                                      struct xen_channel_monitor **ret)
+{
+        struct xen_channel_monitor *mon;
+        int r;
+
+        r = check_name(ctx, name);
+        if (r < 0)
+                return r;
+        mon = calloc(1, sizeof(*mon));
+        if (!mon)
+                return -ENOMEM;
+        mon->ctx = xen_channel_ctx_ref(ctx);
+        mon->wd_dir = -1;
+        mon->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (mon->fd < 0) {
+                r = -errno;
+                err(ctx, "inotify: %m");
+                goto fail;
+        }
+        if (asprintf(&mon->dir_path, "%s/%s", ctx->dev_dir, XC_LINK_DIR) < 0 ||
+            asprintf(&mon->link_path, "%s/%s", mon->dir_path, name) < 0) {
+                mon->dir_path = mon->link_path = NULL;
+                r = -ENOMEM;
+                goto fail;
+        }
+        /* dev_dir first, then the folder: a folder created between the two
+         * calls is either watched directly or reported on dev_dir. */
+        mon->wd_dev = inotify_add_watch(mon->fd, ctx->dev_dir, DEV_MASK);
+        if (mon->wd_dev < 0) {
+                r = -errno;
+                err(ctx, "cannot watch %s: %m", ctx->dev_dir);
+                goto fail;
+        }
+        r = arm_dir(mon);
+        if (r < 0)
+                goto fail;
+        *ret = mon;
+        return 0;
+fail:
+        xen_channel_monitor_free(mon);
+        return r;
+}
+
+XC_EXPORT void xen_channel_monitor_free(struct xen_channel_monitor *mon)
+{
+        if (!mon)
+                return;
+        if (mon->fd >= 0)
+                close(mon->fd);
+        free(mon->dir_path);
+        free(mon->link_path);
+        xen_channel_ctx_unref(mon->ctx);
+        free(mon);
+}
+
+XC_EXPORT int xen_channel_monitor_get_fd(const struct xen_channel_monitor *mon)
+{
+        return mon->fd;
+}
+
+XC_EXPORT const char *xen_channel_monitor_get_path(const struct xen_channel_monitor *mon)
+{
+        return mon->link_path;
+}
+
+/* Read every pending event; forget the folder watch when it is gone. */
+static int drain(struct xen_channel_monitor *mon)
+{
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        for (;;) {
+                ssize_t len = read(mon->fd, buf, sizeof(buf));
+                const struct inotify_event *ev;
+
+                if (len < 0) {
+                        if (errno == EAGAIN)
+                                return 0;
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                for (char *p = buf; p < buf + len; p += sizeof(*ev) + ev->len) {
+                        ev = (const struct inotify_event *)p;
+                        if (ev->mask & IN_IGNORED && ev->wd == mon->wd_dir) {
+                                dbg(mon->ctx, "%s went away", mon->dir_path);
+                                mon->wd_dir = -1;
+                        }
+                }
+        }
+}
+
+XC_EXPORT int xen_channel_monitor_process(struct xen_channel_monitor *mon)
+{
+        char target[PATH_MAX];
+        ssize_t len;
+        int r, state;
+
+        r = drain(mon);
+        if (r < 0)
+                return r;
+        r = arm_dir(mon);
+        if (r < 0)
+                return r;
+        len = readlink(mon->link_path, target, sizeof(target) - 1);
+        if (len < 0) {
+                if (errno != ENOENT && errno != ENOTDIR && errno != EINVAL)
+                        return -errno;
+                /* EINVAL: something that is not a link. Not ours to open;
+                 * treat it as absent rather than hand it to an agent. */
+                mon->target[0] = '\0';
+                return XEN_CHANNEL_ABSENT;
+        }
+        target[len] = '\0';
+        state = XEN_CHANNEL_PRESENT;
+        if (mon->target[0] && strcmp(mon->target, target) != 0)
+                state = XEN_CHANNEL_REPLACED;
+        memcpy(mon->target, target, (size_t)len + 1);
+        return state;
+}
+
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+XC_EXPORT int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_ms)
+{
+        struct xen_channel_monitor *mon;
+        long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+        int r;
+
+        r = xen_channel_monitor_new(ctx, name, &mon);
+        if (r < 0)
+                return r;
+        for (;;) {
+                struct pollfd pfd = { .fd = mon->fd, .events = POLLIN };
+                int left = -1;
+
+                r = xen_channel_monitor_process(mon);
+                if (r != XEN_CHANNEL_ABSENT)
+                        break;
+                if (timeout_ms == 0) {
+                        r = -ETIMEDOUT;
+                        break;
+                }
+                if (timeout_ms > 0) {
+                        long long d = deadline - now_ms();
+
+                        if (d <= 0) {
+                                r = -ETIMEDOUT;
+                                break;
+                        }
+                        left = d > INT_MAX ? INT_MAX : (int)d;
+                }
+                if (poll(&pfd, 1, left) < 0) {
+                        r = -errno;
+                        break;
+                }
+        }
+        if (r > 0)
+                r = 0;
+        if (r == -ETIMEDOUT)
+                info(ctx, "%s did not appear within %d ms", mon->link_path, timeout_ms);
+        xen_channel_monitor_free(mon);
+        return r;
+}
