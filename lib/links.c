@@ -1,3 +1,390 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Placeholder: being written. */
-#include "xen-channel-private.h"
+/*
+ * The links <dev_dir>/xen-channel/<name> -> ../hvc<slot>.
+ *
+ * The name comes from outside the guest, so it is checked again here even
+ * though callers check it, and every file operation is relative to an fd of
+ * the link folder opened with O_NOFOLLOW: a symlinked xen-channel folder
+ * cannot redirect anything. Links are replaced atomically (a temp link
+ * renamed over), so an agent never sees the name missing or half-made.
+ *
+ * Two consoles may carry the same name: the lower devid owns the link. The
+ * names file in the run folder remembers every console that asked for a
+ * link, so that when the owner goes away the other one takes the link over
+ * without a xenstore request (udev's remove event makes none).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state-internal.h"
+
+#define TARGET_PREFIX "../hvc"
+
+static bool devid_ok(int devid)
+{
+        return devid >= XEN_CHANNEL_DEVID_MIN && devid <= XEN_CHANNEL_DEVID_MAX;
+}
+
+int xc_link_target_slot(const char *target)
+{
+        const char *p;
+        int slot = 0;
+
+        if (strncmp(target, TARGET_PREFIX, strlen(TARGET_PREFIX)) != 0)
+                return -1;
+        p = target + strlen(TARGET_PREFIX);
+        if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] != '\0'))
+                return -1;
+        for (; *p; p++) {
+                if (*p < '0' || *p > '9')
+                        return -1;
+                slot = slot * 10 + (*p - '0');
+                if (slot >= XEN_CHANNEL_HVC_SLOTS)
+                        return -1;
+        }
+        return slot;
+}
+
+int xc_link_dir_open(struct xen_channel_ctx *ctx, bool create)
+{
+        const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        bool created = false;
+        int dev_fd, fd, r;
+
+        dev_fd = open(ctx->dev_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dev_fd < 0) {
+                r = -errno;
+                err(ctx, "cannot open device folder %s: %s", ctx->dev_dir, strerror(-r));
+                return r;
+        }
+        fd = openat(dev_fd, XC_LINK_DIR, flags);
+        if (fd < 0 && errno == ENOENT && create) {
+                if (mkdirat(dev_fd, XC_LINK_DIR, 0755) == 0)
+                        created = true;
+                else if (errno != EEXIST)
+                        goto fail;
+                fd = openat(dev_fd, XC_LINK_DIR, flags);
+        }
+        if (fd < 0)
+                goto fail;
+        if (created)
+                (void)fchmod(fd, 0755);   /* mkdirat() obeys the umask */
+        close(dev_fd);
+        return fd;
+fail:
+        r = -errno;
+        close(dev_fd);
+        if (r == -ELOOP || r == -ENOTDIR) {
+                err(ctx, "%s/%s is a symlink or not a folder; refusing to touch it",
+                    ctx->dev_dir, XC_LINK_DIR);
+                return -ENOTDIR;
+        }
+        if (r != -ENOENT || create)
+                err(ctx, "cannot open %s/%s: %s", ctx->dev_dir, XC_LINK_DIR, strerror(-r));
+        return r;
+}
+
+/* readlinkat() into buf, NUL-terminated; -EINVAL when not a symlink. */
+static int read_link(int link_fd, const char *name, char *buf, size_t size)
+{
+        ssize_t n = readlinkat(link_fd, name, buf, size - 1);
+
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return 0;
+}
+
+int xc_link_set(struct xen_channel_ctx *ctx, int link_fd, const char *name, int slot)
+{
+        char target[32], cur[64], tmp[XEN_CHANNEL_NAME_MAX + 32];
+
+        snprintf(target, sizeof(target), TARGET_PREFIX "%d", slot);
+        if (read_link(link_fd, name, cur, sizeof(cur)) == 0 && strcmp(cur, target) == 0) {
+                dbg(ctx, "%s/%s/%s already points at %s", ctx->dev_dir, XC_LINK_DIR, name,
+                    target);
+                return 0;
+        }
+        /* A valid name never starts with '.', so the temp name cannot be a
+         * channel's; the pid keeps helpers that bypass the lock apart. */
+        snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
+        (void)unlinkat(link_fd, tmp, 0);
+        if (symlinkat(target, link_fd, tmp) < 0 || renameat(link_fd, tmp, link_fd, name) < 0) {
+                int r = -errno;
+
+                (void)unlinkat(link_fd, tmp, 0);
+                err(ctx, "cannot link %s/%s/%s -> %s: %s", ctx->dev_dir, XC_LINK_DIR, name,
+                    target, strerror(-r));
+                return r;
+        }
+        info(ctx, "linked %s/%s/%s -> %s", ctx->dev_dir, XC_LINK_DIR, name, target);
+        return 0;
+}
+
+void xc_live_consoles(struct xen_channel_ctx *ctx, bool live[XEN_CHANNEL_DEVID_MAX + 1])
+{
+        if (xen_channel_bound_consoles(ctx, live) < 0) {
+                dbg(ctx, "cannot enumerate consoles; trusting the names file");
+                for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+                        live[d] = true;
+        }
+}
+
+/* ---- the names file: "devid slot name" lines --------------------------- */
+
+static bool parse_claim_line(const char *line, size_t len, int *devid, struct xc_claim *c)
+{
+        char buf[XEN_CHANNEL_NAME_MAX + 32];
+        char *p, *end;
+        long d, s;
+
+        if (len == 0 || len >= sizeof(buf))
+                return false;
+        memcpy(buf, line, len);
+        buf[len] = '\0';
+        d = strtol(buf, &end, 10);
+        if (end == buf || *end != ' ')
+                return false;
+        p = end + 1;
+        s = strtol(p, &end, 10);
+        if (end == p || *end != ' ')
+                return false;
+        p = end + 1;
+        if (!devid_ok((int)d) || s < 0 || s >= XEN_CHANNEL_HVC_TTYS ||
+            xen_channel_name_check(p, strlen(p)) != XEN_CHANNEL_NAME_OK)
+                return false;
+        *devid = (int)d;
+        c->used = true;
+        c->slot = (int)s;
+        strcpy(c->name, p);
+        return true;
+}
+
+int xc_claims_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_claims *claims)
+{
+        char *text = NULL;
+        size_t len = 0;
+        const char *p, *end;
+        int r;
+
+        memset(claims, 0, sizeof(*claims));
+        r = xc_run_read(ctx, run_fd, XC_NAMES_FILE, &text, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0) {
+                warning(ctx, "cannot read %s/%s (%s); starting afresh", ctx->run_dir,
+                        XC_NAMES_FILE, strerror(-r));
+                return 0;
+        }
+        for (p = text; p < text + len; p = end + 1) {
+                struct xc_claim c = { 0 };
+                int devid;
+
+                end = memchr(p, '\n', (size_t)(text + len - p));
+                if (!end)
+                        end = text + len;
+                if (parse_claim_line(p, (size_t)(end - p), &devid, &c))
+                        claims->c[devid] = c;
+                else if (end > p)
+                        warning(ctx, "%s/%s: ignoring a corrupt line", ctx->run_dir,
+                                XC_NAMES_FILE);
+        }
+        free(text);
+        return 0;
+}
+
+int xc_claims_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_claims *claims)
+{
+        char buf[(XEN_CHANNEL_NAME_MAX + 32) * (XEN_CHANNEL_DEVID_MAX + 1)];
+        size_t n = 0;
+
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++)
+                if (claims->c[d].used)
+                        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%d %d %s\n", d,
+                                              claims->c[d].slot, claims->c[d].name);
+        return xc_run_write(ctx, run_fd, XC_NAMES_FILE, buf, n);
+}
+
+/* The lowest live console other than skip that carries name, or -1. */
+static int owner_of(const struct xc_claims *claims, const bool live[], const char *name,
+                    int skip)
+{
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++)
+                if (d != skip && live[d] && claims->c[d].used &&
+                    strcmp(claims->c[d].name, name) == 0)
+                        return d;
+        return -1;
+}
+
+/*
+ * devid (at slot) gives name up: remove the link if it is devid's, or hand
+ * it to the next console carrying the same name. claims must no longer hold
+ * devid's claim for name.
+ */
+static int release_name(struct xen_channel_ctx *ctx, int link_fd, const struct xc_claims *claims,
+                        const bool live[], const char *name, int devid, int slot)
+{
+        int next = owner_of(claims, live, name, devid);
+        char cur[64];
+        int r, cur_slot;
+
+        r = read_link(link_fd, name, cur, sizeof(cur));
+        if (r == -ENOENT) {
+                if (next < 0)
+                        return 0;
+                notice(ctx, "console-%d takes over the channel name \"%s\"", next, name);
+                return xc_link_set(ctx, link_fd, name, claims->c[next].slot);
+        }
+        if (r < 0) {
+                warning(ctx, "%s/%s/%s is not a symlink: left alone", ctx->dev_dir,
+                        XC_LINK_DIR, name);
+                return -ESTALE;
+        }
+        cur_slot = xc_link_target_slot(cur);
+        if (cur_slot == slot) {
+                if (next >= 0) {
+                        notice(ctx, "console-%d hands the channel name \"%s\" over to console-%d (hvc%d)",
+                               devid, name, next, claims->c[next].slot);
+                        return xc_link_set(ctx, link_fd, name, claims->c[next].slot);
+                }
+                if (unlinkat(link_fd, name, 0) < 0 && errno != ENOENT) {
+                        r = -errno;
+                        err(ctx, "cannot remove %s/%s/%s: %s", ctx->dev_dir, XC_LINK_DIR,
+                            name, strerror(-r));
+                        return r;
+                }
+                info(ctx, "removed %s/%s/%s", ctx->dev_dir, XC_LINK_DIR, name);
+                return 0;
+        }
+        if (next >= 0 && cur_slot == claims->c[next].slot) {
+                /* devid lost a name clash: the link never was its own. */
+                info(ctx, "%s/%s/%s belongs to console-%d; nothing to remove for console-%d",
+                     ctx->dev_dir, XC_LINK_DIR, name, next, devid);
+                return 0;
+        }
+        warning(ctx, "%s/%s/%s points at %s, not at ../hvc%d: left alone", ctx->dev_dir,
+                XC_LINK_DIR, name, cur, slot);
+        return -ESTALE;
+}
+
+int xc_link_claim_locked(struct xen_channel_ctx *ctx, int link_fd, struct xc_claims *claims,
+                         const bool live[XEN_CHANNEL_DEVID_MAX + 1], const char *name,
+                         int devid, int slot)
+{
+        struct xc_claim old = claims->c[devid];
+        bool self_live[XEN_CHANNEL_DEVID_MAX + 1];
+        int owner, r;
+
+        /* The console asking is present by definition. */
+        memcpy(self_live, live, sizeof(self_live));
+        self_live[devid] = true;
+
+        claims->c[devid].used = true;
+        claims->c[devid].slot = slot;
+        snprintf(claims->c[devid].name, sizeof(claims->c[devid].name), "%s", name);
+
+        if (old.used && strcmp(old.name, name) != 0) {
+                notice(ctx, "console-%d changed its name from \"%s\" to \"%s\"", devid,
+                       old.name, name);
+                (void)release_name(ctx, link_fd, claims, self_live, old.name, devid, old.slot);
+        }
+
+        owner = owner_of(claims, self_live, name, -1);
+        if (owner != devid) {
+                warning(ctx, "channel name \"%s\" is carried by console-%d (hvc%d) and console-%d (hvc%d): console-%d keeps %s/%s/%s",
+                        name, owner, claims->c[owner].slot, devid, slot, owner, ctx->dev_dir,
+                        XC_LINK_DIR, name);
+                /* Normally a no-op; repairs the link if the owner's is missing. */
+                r = xc_link_set(ctx, link_fd, name, claims->c[owner].slot);
+                return r < 0 ? r : -EEXIST;
+        }
+        return xc_link_set(ctx, link_fd, name, slot);
+}
+
+static int check_name(struct xen_channel_ctx *ctx, const char *name)
+{
+        enum xen_channel_name_verdict v;
+
+        if (!name)
+                return -EINVAL;
+        v = xen_channel_name_check(name, strlen(name));
+        if (v != XEN_CHANNEL_NAME_OK) {
+                err(ctx, "refusing channel name: %s", xen_channel_name_verdict_str(v));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+XC_EXPORT int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name, int devid,
+                                   int slot)
+{
+        bool live[XEN_CHANNEL_DEVID_MAX + 1];
+        struct xc_claims claims;
+        struct xc_lock lock;
+        int link_fd, r, r2;
+
+        r = check_name(ctx, name);
+        if (r < 0)
+                return r;
+        if (!devid_ok(devid) || slot < 0)
+                return -EINVAL;
+        if (slot >= XEN_CHANNEL_HVC_TTYS) {
+                err(ctx, "console-%d: hvc%d has no tty node; no link made", devid, slot);
+                return -ENXIO;
+        }
+        xc_live_consoles(ctx, live);
+        r = xc_lock_take(ctx, &lock);
+        if (r < 0)
+                return r;
+        link_fd = xc_link_dir_open(ctx, true);
+        if (link_fd < 0) {
+                xc_lock_release(&lock);
+                return link_fd;
+        }
+        xc_claims_load(ctx, lock.run_fd, &claims);
+        r = xc_link_claim_locked(ctx, link_fd, &claims, live, name, devid, slot);
+        r2 = xc_claims_save(ctx, lock.run_fd, &claims);
+        close(link_fd);
+        xc_lock_release(&lock);
+        return r < 0 ? r : r2;
+}
+
+XC_EXPORT int xen_channel_link_remove(struct xen_channel_ctx *ctx, const char *name,
+                                      int devid, int slot)
+{
+        bool live[XEN_CHANNEL_DEVID_MAX + 1];
+        struct xc_claims claims;
+        struct xc_lock lock;
+        int link_fd, r, r2;
+
+        r = check_name(ctx, name);
+        if (r < 0)
+                return r;
+        if (!devid_ok(devid) || slot < 0 || slot >= XEN_CHANNEL_HVC_SLOTS)
+                return -EINVAL;
+        xc_live_consoles(ctx, live);
+        live[devid] = false;    /* it is going away */
+        r = xc_lock_take(ctx, &lock);
+        if (r < 0)
+                return r;
+        xc_claims_load(ctx, lock.run_fd, &claims);
+        if (claims.c[devid].used && strcmp(claims.c[devid].name, name) == 0)
+                claims.c[devid].used = false;
+        link_fd = xc_link_dir_open(ctx, false);
+        if (link_fd == -ENOENT)
+                r = 0;          /* no folder, no link: nothing to do */
+        else if (link_fd < 0)
+                r = link_fd;
+        else {
+                r = release_name(ctx, link_fd, &claims, live, name, devid, slot);
+                close(link_fd);
+        }
+        r2 = xc_claims_save(ctx, lock.run_fd, &claims);
+        xc_lock_release(&lock);
+        return r < 0 ? r : r2;
+}
