@@ -1,0 +1,128 @@
+#!/bin/bash
+# Build the Debian packages from an export of the tree (packaging/debian copied
+# to ./debian, as a distribution would) and check what each package holds.
+# TAP output. Set XC_PKG_LINTIAN=0 to skip lintian.
+
+. "$(dirname "$0")/pkg-lib.sh"
+
+make_workdir
+tree=$WORK/xen-channel-$PKG_VERSION
+export_tree "$tree"
+rm -rf "$tree/debian"
+cp -a "$tree/packaging/debian" "$tree/debian"
+
+profiles=nocheck
+glib=yes
+if ! tree_has_glib "$tree"; then
+        profiles="$profiles noglib"
+        glib=no
+fi
+echo "# building in $tree, profiles: $profiles"
+
+if (cd "$tree" && DEB_BUILD_OPTIONS="nocheck parallel=2" DEB_BUILD_PROFILES="$profiles" \
+    dpkg-buildpackage -us -uc -b) >"$WORK/build.log" 2>&1; then
+        ok "dpkg-buildpackage -b (profiles: $profiles)"
+else
+        not_ok "dpkg-buildpackage -b (profiles: $profiles)"
+        tail -n 60 "$WORK/build.log" | diag
+        bail "the package build failed"
+fi
+
+arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+udevdir=$(pkg-config --variable=udevdir udev)
+unitdir=$(pkg-config --variable=systemdsystemunitdir systemd)
+helper=/usr/libexec/xen-channel-helper
+deb() { echo "$WORK/${1}_${PKG_VERSION}-1_$arch.deb"; }
+
+# contents PACKAGE: the paths in the .deb, one a line, without "./".
+contents() {
+        dpkg-deb -c "$(deb "$1")" | awk '{print $6}' | sed 's,^\./,/,; s,/$,,' >"$WORK/$1.list"
+        echo "$WORK/$1.list"
+}
+
+packages="libxenchannel0 libxenchannel-dev xen-channel"
+[ $glib = yes ] && packages="$packages libxenchannel-glib0 libxenchannel-glib-dev"
+for p in $packages; do
+        check "$p .deb built" test -f "$(deb "$p")"
+done
+for p in $(cd "$WORK" && ls ./*.deb | sed 's,^\./,,; s,_.*,,'); do
+        case " $packages " in
+        *" $p "*) ;;
+        *) case $p in
+           *-dbgsym) ;;
+           *) not_ok "unexpected package $p" ;;
+           esac ;;
+        esac
+done
+
+lib=/usr/lib/$multiarch
+check "libxenchannel0 holds the shared library" \
+        listed "$(contents libxenchannel0)" "$lib/libxenchannel.so.0" "$lib/libxenchannel.so.0.1.0"
+check "libxenchannel0 holds nothing for development" \
+        bash -c "! grep -E '\\.(h|pc)\$|libxenchannel\\.so\$' '$WORK/libxenchannel0.list'"
+dpkg-deb -I "$(deb libxenchannel0)" symbols >"$WORK/symbols" 2>&1
+check "libxenchannel0 has a symbols file for libxenchannel.so.0" \
+        grep -q '^libxenchannel.so.0 libxenchannel0 ' "$WORK/symbols"
+check "libxenchannel0 symbols file lists the version node LIBXENCHANNEL_0" \
+        grep -q '^ LIBXENCHANNEL_0@LIBXENCHANNEL_0 ' "$WORK/symbols"
+sed -n 's/^ \(xen_channel_[A-Za-z0-9_]*\)@LIBXENCHANNEL_0 .*/\1/p' "$WORK/symbols" | sort -u >"$WORK/symbols.deb"
+map_symbols "$SRC_ROOT/lib/libxenchannel.sym" >"$WORK/symbols.map"
+check "libxenchannel0 symbols file = lib/libxenchannel.sym (all @LIBXENCHANNEL_0)" \
+        diff -u "$WORK/symbols.map" "$WORK/symbols.deb"
+check "libxenchannel0 has shlibs and Multi-Arch: same" bash -c "
+        dpkg-deb -I '$(deb libxenchannel0)' shlibs | grep -q '^libxenchannel 0 libxenchannel0' &&
+        dpkg-deb -f '$(deb libxenchannel0)' Multi-Arch | grep -qx same"
+
+check "libxenchannel-dev holds header, .so link and .pc" \
+        listed "$(contents libxenchannel-dev)" /usr/include/libxenchannel.h \
+        "$lib/libxenchannel.so" "$lib/pkgconfig/libxenchannel.pc" \
+        /usr/share/man/man3/libxenchannel.3.gz
+check "libxenchannel-dev depends on the exact libxenchannel0" \
+        bash -c "dpkg-deb -f '$(deb libxenchannel-dev)' Depends | grep -q 'libxenchannel0 (= $PKG_VERSION-1)'"
+
+xc_files=("$helper" "$udevdir/rules.d/80-xen-channel.rules"
+          "$unitdir/xen-channel@.target" "$unitdir/xen-channel-sync.service"
+          /usr/share/man/man7/xen-channel.7.gz /usr/share/man/man8/xen-channel-helper.8.gz)
+[ $glib = yes ] && xc_files+=(/usr/bin/xen-channel /usr/share/man/man1/xen-channel.1.gz)
+check "xen-channel holds helper, udev rules, units, man pages" \
+        listed "$(contents xen-channel)" "${xc_files[@]}"
+check "xen-channel depends on libxenchannel0 (from shlibs)" \
+        bash -c "dpkg-deb -f '$(deb xen-channel)' Depends | grep -q 'libxenchannel0 (>= $PKG_VERSION)'"
+
+if [ $glib = yes ]; then
+        check "libxenchannel-glib0 holds the shared library" \
+                bash -c "grep -qE '^$lib/libxenchannel-glib\\.so\\.0\$' '$(contents libxenchannel-glib0)'"
+        check "libxenchannel-glib0 has a symbols file" \
+                bash -c "dpkg-deb -I '$(deb libxenchannel-glib0)' symbols | grep -q '^libxenchannel-glib.so.0 '"
+        check "libxenchannel-glib-dev holds header, .so link and .pc" \
+                bash -c "l='$(contents libxenchannel-glib-dev)'; grep -q '^/usr/include/.*\\.h\$' \"\$l\" &&
+                         grep -qx '$lib/libxenchannel-glib.so' \"\$l\" &&
+                         grep -qx '$lib/pkgconfig/libxenchannel-glib.pc' \"\$l\""
+fi
+
+# Unpack the runtime packages and run what they ship.
+root=$WORK/root
+for p in libxenchannel0 xen-channel $([ $glib = yes ] && echo libxenchannel-glib0); do
+        dpkg-deb -x "$(deb "$p")" "$root"
+done
+check "packaged rules file runs $helper, no @...@ left" \
+        check_rules_file "$root$udevdir/rules.d/80-xen-channel.rules" "$helper"
+check "packaged helper runs --version" run_version "$root$helper" "$root$lib"
+if [ $glib = yes ]; then
+        check "packaged xen-channel tool runs --version" run_version "$root/usr/bin/xen-channel" "$root$lib"
+fi
+check "packaged man pages are valid roff" bash -c "
+        for m in '$root'/usr/share/man/man*/*.gz; do
+                zcat \"\$m\" | grep -q '^\\.TH' || { echo \"\$m: no .TH\"; exit 1; }
+        done"
+
+if [ "${XC_PKG_LINTIAN:-1}" = 1 ] && command -v lintian >/dev/null; then
+        changes=$(ls "$WORK"/xen-channel_"$PKG_VERSION"-1_"$arch".changes)
+        lintian --no-cfg --tag-display-limit 0 --info "$changes" >"$WORK/lintian.log" 2>&1
+        diag <"$WORK/lintian.log"
+        # Errors fail the test; warnings and below are reported above.
+        check "lintian: no error tags" bash -c "! grep '^E: ' '$WORK/lintian.log'"
+fi
+
+tap_end

@@ -1,0 +1,144 @@
+# Sourced by the packaging tests: TAP output, a scratch folder, and an export
+# of the source tree (never build products, never the .git folder).
+#
+# Environment:
+#   XEN_CHANNEL_SOURCE_ROOT  source tree (set by meson; default: ../.. of this file)
+#   XC_PKG_EXPORT=head       package the last commit (git archive HEAD) instead of
+#                            the working tree (tracked + untracked, minus .gitignore)
+#   XC_PKG_KEEP=1            keep the scratch folder and say where it is
+
+set -u
+
+SRC_ROOT=${XEN_CHANNEL_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PKG_VERSION=$(sed -n "s/^ *version: *'\([^']*\)'.*/\1/p" "$SRC_ROOT/meson.build" | head -n1)
+
+tap_n=0
+tap_failed=0
+
+ok() {
+        tap_n=$((tap_n + 1))
+        echo "ok $tap_n - $*"
+}
+
+not_ok() {
+        tap_n=$((tap_n + 1))
+        tap_failed=$((tap_failed + 1))
+        echo "not ok $tap_n - $*"
+}
+
+diag() {
+        sed 's/^/# /'
+}
+
+# check DESCRIPTION COMMAND...: one TAP line; the command's output goes to
+# the TAP diagnostics when it fails.
+check() {
+        local desc=$1 out
+        shift
+        if out=$("$@" 2>&1); then
+                ok "$desc"
+        else
+                not_ok "$desc"
+                printf '%s\n' "$out" | tail -n 30 | diag
+        fi
+}
+
+# bail DESCRIPTION: stop here, e.g. when the package build itself failed.
+bail() {
+        echo "Bail out! $*"
+        exit 1
+}
+
+tap_end() {
+        echo "1..$tap_n"
+        [ "$tap_failed" -eq 0 ]
+}
+
+make_workdir() {
+        WORK=$(mktemp -d "${TMPDIR:-/tmp}/xen-channel-pkg.XXXXXX")
+        if [ "${XC_PKG_KEEP:-0}" = 1 ]; then
+                echo "# scratch folder kept: $WORK"
+        else
+                trap 'rm -rf "$WORK"' EXIT
+        fi
+}
+
+# export_tree DEST: copy the source tree to DEST (created).
+export_tree() {
+        local dest=$1
+        mkdir -p "$dest"
+        if git -C "$SRC_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
+                if [ "${XC_PKG_EXPORT:-tree}" = head ]; then
+                        git -C "$SRC_ROOT" archive --format=tar HEAD | tar -xf - -C "$dest"
+                        return
+                fi
+                # Tracked and untracked files, without what .gitignore names
+                # (build dirs); files deleted from the working tree are skipped.
+                (cd "$SRC_ROOT" &&
+                 git ls-files -z --cached --others --exclude-standard |
+                 while IFS= read -r -d '' f; do
+                         [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
+                 done | tar --null --no-recursion -T - -cf -) | tar -xf - -C "$dest"
+        else
+                tar -C "$SRC_ROOT" --exclude='./build*' --exclude=./_build \
+                    --exclude=./.git --exclude='./obj-*' -cf - . | tar -xf - -C "$dest"
+        fi
+}
+
+# Does this tree build the GLib parts (libxenchannel-glib, the tool)?
+tree_has_glib() {
+        [ -f "$1/lib-glib/meson.build" ] && pkg-config --exists 'glib-2.0 >= 2.66' 'gio-2.0 >= 2.66'
+}
+
+# The channel helper must be templated in: no @VAR@ left, real path present.
+check_rules_file() {
+        local rules=$1 helper=$2
+        if [ ! -f "$rules" ]; then
+                echo "no rules file at $rules"
+                return 1
+        fi
+        if grep -n '@[A-Za-z_]*@' "$rules"; then
+                echo "unsubstituted @...@ in $rules"
+                return 1
+        fi
+        if ! grep -q -- "$helper" "$rules"; then
+                echo "$rules does not name the helper $helper"
+                return 1
+        fi
+}
+
+# run_version PROGRAM LIBDIR: PROGRAM --version, with the packaged library.
+run_version() {
+        local prog=$1 libdir=$2 out
+        out=$(LD_LIBRARY_PATH=$libdir "$prog" --version 2>&1) || {
+                echo "$prog --version failed: $out"
+                return 1
+        }
+        echo "$out"
+        case $out in
+        *"$PKG_VERSION"*) ;;
+        *) echo "no version $PKG_VERSION in the output"; return 1 ;;
+        esac
+        # The library must come from the package, not from the system.
+        LD_LIBRARY_PATH=$libdir ldd "$prog" | grep 'libxenchannel' | grep -v -- "$libdir" && {
+                echo "$prog uses a libxenchannel from outside the package"
+                return 1
+        }
+        return 0
+}
+
+# listed LIST PATH...: every PATH is a line of LIST (a file).
+listed() {
+        local list=$1 p rc=0
+        shift
+        for p in "$@"; do
+                grep -qxF -- "$p" "$list" || { echo "missing: $p"; rc=1; }
+        done
+        [ $rc -eq 0 ] || { echo "package contents:"; cat "$list"; }
+        return $rc
+}
+
+# The exported symbols the version script promises, sorted.
+map_symbols() {
+        sed -n 's/^[[:space:]]*\(xen_channel_[A-Za-z0-9_]*\);.*/\1/p' "$1" | sort -u
+}
