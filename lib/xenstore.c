@@ -74,14 +74,28 @@ static void worker_cancelled(void *arg)
         job->xsh = NULL;
 }
 
+/*
+ * The one request, cancellable. Results go straight into the job: locals
+ * would not survive the setjmp() behind pthread_cleanup_push().
+ */
+static void read_cancellable(struct xs_job *job)
+{
+        sigaction(SIGPIPE, NULL, &job->saved_sigpipe);
+        pthread_cleanup_push(worker_cancelled, job);
+        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+        errno = 0;
+        job->value = xs_read(job->xsh, XBT_NULL, job->path, &job->len);
+        if (!job->value)
+                job->read_errno = errno ? errno : EIO;
+        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+        pthread_cleanup_pop(0);
+}
+
 static void *worker(void *arg)
 {
         struct xs_job *job = arg;
         struct xs_handle *xsh;
         bool abandoned;
-        char *value;
-        unsigned int len = 0;
-        int read_errno = 0;
 
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         errno = 0;
@@ -108,23 +122,13 @@ static void *worker(void *arg)
         if (!xsh)
                 return NULL;
 
-        sigaction(SIGPIPE, NULL, &job->saved_sigpipe);
-        pthread_cleanup_push(worker_cancelled, job);
-        pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-        errno = 0;
-        value = xs_read(xsh, XBT_NULL, job->path, &len);
-        if (!value)
-                read_errno = errno ? errno : EIO;
-        pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-        pthread_cleanup_pop(0);
-
+        /* Only the caller's timeout cancels, and it then reads nothing of
+         * the job before joining, so the results need no lock until here. */
+        read_cancellable(job);
         job->xsh = NULL;
         xs_close(xsh);
 
         pthread_mutex_lock(&job->lock);
-        job->value = value;
-        job->len = len;
-        job->read_errno = read_errno;
         job->phase = PHASE_DONE;
         pthread_cond_signal(&job->cond);
         pthread_mutex_unlock(&job->lock);
