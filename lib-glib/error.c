@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libxenchannel's negative errnos as GErrors with a sentence a user reads. */
+#include <errno.h>
+#include <string.h>
+
+#include "xen-channel-glib-private.h"
+
+GError *xcg_error_new(gint neg_errno, const gchar *name)
+{
+        gint e = -neg_errno;
+
+        switch (e) {
+        case EINVAL:
+                return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                   "invalid channel name \"%s\": %s", name,
+                                   xen_channel_name_verdict_str(
+                                           xen_channel_name_check(name, strlen(name))));
+        case ETIMEDOUT:
+                return g_error_new(G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                                   "channel %s did not appear in time", name);
+        case ENOENT:
+                return g_error_new(G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                                   "channel %s is not present", name);
+        case ENODEV:
+                return g_error_new(G_IO_ERROR, g_io_error_from_errno(e),
+                                   "channel %s: link dangling or no console behind "
+                                   "its tty", name);
+        default:
+                return g_error_new(G_IO_ERROR, g_io_error_from_errno(e),
+                                   "channel %s: %s", name, g_strerror(e));
+        }
+}
