@@ -6,6 +6,8 @@
 #   XC_PKG_EXPORT=head       package the last commit (git archive HEAD) instead of
 #                            the working tree (tracked + untracked, minus .gitignore)
 #   XC_PKG_KEEP=1            keep the scratch folder and say where it is
+#   XC_PKG_HOOK=SCRIPT       run SCRIPT EXPORTED_TREE after the export (to try
+#                            the packaging on a modified tree)
 
 set -u
 
@@ -70,8 +72,7 @@ export_tree() {
         if git -C "$SRC_ROOT" rev-parse --git-dir >/dev/null 2>&1; then
                 if [ "${XC_PKG_EXPORT:-tree}" = head ]; then
                         git -C "$SRC_ROOT" archive --format=tar HEAD | tar -xf - -C "$dest"
-                        return
-                fi
+                else
                 # Tracked and untracked files, without what .gitignore names
                 # (build dirs); files deleted from the working tree are skipped.
                 (cd "$SRC_ROOT" &&
@@ -79,15 +80,21 @@ export_tree() {
                  while IFS= read -r -d '' f; do
                          [ -e "$f" ] || [ -L "$f" ] && printf '%s\0' "$f"
                  done | tar --null --no-recursion -T - -cf -) | tar -xf - -C "$dest"
+                fi
         else
                 tar -C "$SRC_ROOT" --exclude='./build*' --exclude=./_build \
                     --exclude=./.git --exclude='./obj-*' -cf - . | tar -xf - -C "$dest"
         fi
+        if [ -n "${XC_PKG_HOOK:-}" ]; then
+                bash "$XC_PKG_HOOK" "$dest"
+        fi
 }
 
-# Does this tree build the GLib parts (libxenchannel-glib, the tool)?
+# Does this tree build the GLib parts (libxenchannel-glib and the tool)? If
+# not, the packages are built without them (noglib profile, --without glib).
 tree_has_glib() {
-        [ -f "$1/lib-glib/meson.build" ] && pkg-config --exists 'glib-2.0 >= 2.66' 'gio-2.0 >= 2.66'
+        [ -f "$1/lib-glib/meson.build" ] && [ -f "$1/tools/meson.build" ] &&
+                pkg-config --exists 'glib-2.0 >= 2.66' 'gio-2.0 >= 2.66'
 }
 
 # The channel helper must be templated in: no @VAR@ left, real path present.
@@ -140,5 +147,10 @@ listed() {
 
 # The exported symbols the version script promises, sorted.
 map_symbols() {
-        sed -n 's/^[[:space:]]*\(xen_channel_[A-Za-z0-9_]*\);.*/\1/p' "$1" | sort -u
+        sed -n 's/^[[:space:]]*\([A-Za-z_][A-Za-z0-9_]*\);.*/\1/p' "$1" | sort -u
+}
+
+# The first version node of a version script.
+map_node() {
+        sed -n 's/^\([A-Z0-9_]*\) *{.*/\1/p' "$1" | head -n1
 }
