@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "escape.h"
@@ -198,8 +199,19 @@ int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
         }
 }
 
+static bool link_exists(const struct xen_channel_ctx *ctx, const char *name)
+{
+        char path[4096];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "%s/" XC_LINK_DIR_NAME "/%s",
+                 xen_channel_ctx_get_dev_dir(ctx), name);
+        return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
 static int remove_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
 {
+        bool gone;
         int slot, r;
 
         if (!env->name) {
@@ -213,7 +225,12 @@ static int remove_link(struct xen_channel_ctx *ctx, int devid, const struct udev
         if (slot < 0)
                 return -slot;
 
+        /* The library treats a missing link as done; look first, only to
+         * say so in the log. */
+        gone = !link_exists(ctx, env->name);
         r = xen_channel_link_remove(ctx, env->name, devid, slot);
+        if (r == 0 && gone)
+                r = -ENOENT;
         switch (r) {
         case 0:
                 log_info("console-%d: removed link of channel \"%s\"", devid, env->name);

@@ -1,0 +1,135 @@
+#!/bin/bash
+# The helper against a misbehaving xenstore (the fake server's faults), the
+# request budget (1 per export, 0 per link/unlink) and link/unlink.
+#   test-faults.sh HELPER XS_TEST_SERVER XS_SHIM
+. "$(dirname "$0")/helper-lib.sh" "$@"
+
+xs_peer_available fake || skip_all "no fake xenstore server here"
+TB=$T/consoles.umockdev
+testbed "$TB" 1 2
+
+start_fake() { # start_fake [SERVER OPTIONS...]
+    xs_peer_stop >/dev/null 2>&1
+    rm -rf "$T/xs"
+    xs_peer_start fake "$T/xs" --set device/console/1/name=org.qemu.guest_agent.0 "$@" ||
+        { echo "Bail out! cannot start the fake xenstore server"; exit 1; }
+}
+
+# --- request budget, link, unlink ------------------------------------------
+start_fake
+fresh_dirs
+run_helper "$TB" export console-1
+is "$RC" 0 "export: exit 0"
+is "$(xs_peer_count total)" 1 "export makes exactly 1 xenstore request"
+is "$(xs_peer_count XS_READ)" 1 "... and it is an XS_READ"
+
+# What udev hands link/unlink: the properties export printed, and DEVPATH.
+link_env() {
+    XEN_CHANNEL_NAME=org.qemu.guest_agent.0 XEN_CHANNEL_TTY=hvc1 \
+        XEN_CHANNEL_DEVNAME=$DEV/hvc1 DEVPATH=/devices/console-1 ACTION=$1 \
+        run_helper "$TB" "${@:2}"
+}
+link_env bind link
+is "$RC" 0 "link: exit 0"
+is "$(readlink "$DEV/xen-channel/org.qemu.guest_agent.0")" ../hvc1 \
+    "link: xen-channel/org.qemu.guest_agent.0 -> ../hvc1"
+is "$(xs_peer_count total)" 1 "link makes no xenstore request"
+
+link_env remove unlink
+is "$RC" 0 "unlink: exit 0"
+[ ! -e "$DEV/xen-channel/org.qemu.guest_agent.0" ] &&
+    [ ! -L "$DEV/xen-channel/org.qemu.guest_agent.0" ]
+ok $? "unlink: the link is gone"
+is "$(xs_peer_count total)" 1 "unlink makes no xenstore request"
+
+link_env remove -v unlink
+is "$RC" 0 "unlink of a missing link: exit 0"
+grep -q '^xen-channel-helper: notice: ' <<<"$ERR"
+ok $? "unlink of a missing link: a notice"
+is "$(err_lines)" 0 "unlink of a missing link: no error"
+
+# A link that points at another tty is not ours to remove.
+mkdir -p "$DEV/xen-channel"
+ln -sfn ../hvc2 "$DEV/xen-channel/org.qemu.guest_agent.0"
+link_env remove -v unlink
+is "$RC" 0 "unlink of a link pointing elsewhere: exit 0"
+is "$(readlink "$DEV/xen-channel/org.qemu.guest_agent.0")" ../hvc2 \
+    "unlink of a link pointing elsewhere: left alone"
+rm -f "$DEV/xen-channel/org.qemu.guest_agent.0"
+
+XEN_CHANNEL_NAME=../../etc/passwd XEN_CHANNEL_TTY=hvc1 DEVPATH=/devices/console-1 \
+    run_helper "$TB" -v link
+is "$RC" 3 "link with a hostile XEN_CHANNEL_NAME: exit 3"
+[ -z "$(ls -A "$DEV/xen-channel")" ]
+ok $? "link with a hostile XEN_CHANNEL_NAME: nothing created"
+
+XEN_CHANNEL_NAME=org.example.0 DEVPATH=/devices/console-1 run_helper "$TB" -v link
+is "$RC" 5 "link without XEN_CHANNEL_TTY/DEVNAME: exit 5"
+is "$(err_lines)" 1 "... one error line"
+
+DEVPATH=/devices/console-2 run_helper "$TB" link
+is "$RC" 0 "link of a console without XEN_CHANNEL_NAME: exit 0 (nothing to do)"
+
+# An unsafe device folder: xen-channel is a symlink.
+fresh_dirs
+mkdir "$T/elsewhere"
+ln -s "$T/elsewhere" "$DEV/xen-channel"
+link_env bind -v link
+is "$RC" 6 "link into a symlinked xen-channel folder: exit 6"
+[ -z "$(ls -A "$T/elsewhere")" ]
+ok $? "... nothing created behind the symlink"
+is "$(xs_peer_count total)" 1 "no xenstore request after all these link/unlink runs"
+
+# --- faults ----------------------------------------------------------------
+# Every fault: exit 4, one clear error line, nothing on stdout, 1 request.
+# enoent is not among them: an ENOENT reply to the read is exactly what a
+# console without a name gets, so it must be exit 0 and silence.
+for fault in eacces garbage close-mid; do
+    start_fake --fault "$fault"
+    fresh_dirs
+    run_helper "$TB" -v --timeout 2000 export console-1
+    is "$RC" 4 "fault $fault: exit 4"
+    is "$OUT" "" "fault $fault: nothing on stdout"
+    is "$(err_lines)" 1 "fault $fault: one error line"
+    grep -q '^xen-channel-helper: error: console-1: .*xenstore' <<<"$ERR"
+    ok $? "fault $fault: the error names the console and xenstore"
+    is "$(xs_peer_count XS_READ)" 1 "fault $fault: one request, no retry"
+    diag "$(grep error: <<<"$ERR")"
+done
+
+start_fake --fault enoent
+fresh_dirs
+run_helper "$TB" export console-1
+is "$RC" 0 "fault enoent (= no name): exit 0"
+is "$OUT$ERR" "" "fault enoent (= no name): prints nothing"
+
+# A fault limited to another path does not touch console-1.
+start_fake --fault mute --fault-path /local/domain/0/device/console/2
+fresh_dirs
+run_helper "$TB" export console-1
+is "$RC" 0 "mute on console-2 only: console-1 still exports"
+
+# --- mute: the bound holds --------------------------------------------------
+start_fake --fault mute
+fresh_dirs
+run_helper "$TB" -v --timeout 300 export console-1
+is "$RC" 4 "mute server: exit 4"
+is "$OUT" "" "mute server: nothing on stdout"
+is "$(err_lines)" 1 "mute server: one error line"
+grep -q 'did not answer within 300 ms' <<<"$ERR"
+ok $? "mute server: the error says it timed out after 300 ms"
+[ "$MS" -lt 2000 ]
+ok $? "mute server, --timeout 300: returned in ${MS} ms (< 2000)"
+[ "$MS" -ge 280 ]
+ok $? "mute server, --timeout 300: waited for the bound (${MS} ms >= 280)"
+
+# --- no xenstore at all -----------------------------------------------------
+xs_peer_stop >/dev/null 2>&1
+fresh_dirs
+XENSTORED_PATH=$T/no-such-socket run_helper "$TB" -v export console-1
+is "$RC" 4 "no xenstore: exit 4"
+is "$(err_lines)" 1 "no xenstore: one error line"
+grep -q 'cannot connect to xenstore' <<<"$ERR"
+ok $? "no xenstore: says it cannot connect (not 'no name')"
+
+done_testing
