@@ -4,6 +4,9 @@
  * safe file name in /dev/xen-channel and a valid systemd device alias, and
  * the verdict agrees with a plain re-statement of the grammar.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>

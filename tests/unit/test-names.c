@@ -4,6 +4,9 @@
  * position against an independent model of the grammar, and the promise that
  * an accepted name makes a valid systemd device alias.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
