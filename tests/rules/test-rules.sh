@@ -1,0 +1,297 @@
+#!/bin/bash
+# Runs the built udev rules through the real `udevadm test` (systemd 252)
+# against the umockdev testbed testbed.umockdev, in a private mount
+# namespace where only our rules are visible and /run/udev is a tmpfs
+# (udevadm test writes its database there; the tests also put "stored"
+# properties there). udevadm test runs IMPORT{program} but never RUN:
+# the rules under test call stub-helper.sh instead of the helper, and
+# RUN shows up as "run: '...'" lines. Its exit status says nothing, so
+# the output is grepped.
+#
+# Usage: test-rules.sh CASE RULES-FILE SERVICE-FILE HELPER-PATH
+#
+# Testbed: console-1 bound, named org.qemu.guest_agent.0; console-2 bound,
+# no name; console-3 bound, named org.example-agent.0; console-4 not bound;
+# vif-0 a Xen non-console; hvc0..hvc7 and ttyS0 ttys.
+
+set -u
+
+test_case=$1
+rules_file=$2
+service_file=$3
+helper=$4
+
+here=$(cd "$(dirname "$0")" && pwd)
+stub=$here/stub-helper.sh
+testbed=$here/testbed.umockdev
+our_rules=/etc/udev/rules.d/80-xen-channel.rules
+out=
+
+fail() {
+        echo "FAIL [$test_case]: $*" >&2
+        if [ -n "$out" ] && [ -f "$out" ]; then
+                echo "--- udevadm test output ($out):" >&2
+                grep -v '^  ' "$out" >&2
+        fi
+        exit 1
+}
+
+skip() {
+        echo "SKIP [$test_case]: $*"
+        exit 77
+}
+
+# The configured file: the real helper path, no template key left.
+check_configured() {
+        local f
+        for f in "$rules_file" "$service_file"; do
+                [ -s "$f" ] || fail "$f missing or empty"
+                if grep -nE '@[A-Za-z_]+@' "$f"; then
+                        fail "$f: template key left unreplaced"
+                fi
+        done
+        grep -qF "IMPORT{program}=\"$helper export\"" "$rules_file" ||
+                fail "rules: no IMPORT{program}=\"$helper export\""
+        grep -qF "RUN+=\"$helper link\"" "$rules_file" ||
+                fail "rules: no RUN+=\"$helper link\""
+        grep -qF "RUN+=\"$helper unlink\"" "$rules_file" ||
+                fail "rules: no RUN+=\"$helper unlink\""
+        grep -qxF "ExecStart=$helper sync" "$service_file" ||
+                fail "service: no ExecStart=$helper sync"
+        echo "ok: configured files name $helper"
+}
+
+if [ "$test_case" = configured ]; then
+        check_configured
+        exit 0
+fi
+
+command -v udevadm >/dev/null || skip "no udevadm"
+command -v umockdev-run >/dev/null || skip "no umockdev-run (package umockdev)"
+command -v unshare >/dev/null || skip "no unshare"
+unshare --mount true 2>/dev/null || skip "cannot make a mount namespace (needs root)"
+[ -d /etc/udev/rules.d ] || skip "no /etc/udev/rules.d to mount over"
+
+# Not under /run: the namespace mounts a tmpfs there.
+work=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/rules-test.XXXXXX") || fail "mktemp"
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/rules"
+
+# The rules as built, pointed at the stub. The stub's path must not
+# contain the helper's.
+sed "s|$helper|$stub|g" "$rules_file" >"$work/rules/80-xen-channel.rules"
+grep -qF "$stub export" "$work/rules/80-xen-channel.rules" || fail "helper path not found in $rules_file"
+
+# udev_test ACTION SYSPATH [DB-NAME]: run udevadm test; with DB-NAME,
+# $work/db is installed first as /run/udev/data/DB-NAME (the properties
+# udev stored for the device at its last event).
+udev_test() {
+        local action=$1 syspath=$2 dbname=${3:-}
+        out=$work/out.$action.${syspath##*/}
+        what="$action ${syspath#/sys}"
+        unshare --mount --propagation private -- /bin/bash -c '
+                set -e
+                work=$1 action=$2 syspath=$3 testbed=$4 dbname=$5
+                mount -t tmpfs tmpfs /run
+                mkdir -p /run/udev/data
+                if [ -n "$dbname" ]; then cp "$work/db" "/run/udev/data/$dbname"; fi
+                mount --bind "$work/rules" /etc/udev/rules.d
+                for d in /lib/udev/rules.d /usr/lib/udev/rules.d /usr/local/lib/udev/rules.d; do
+                        if [ -d "$d" ]; then mount -t tmpfs tmpfs "$d"; fi
+                done
+                exec umockdev-run -d "$testbed" -- udevadm test --action="$action" "$syspath"
+        ' udev-test "$work" "$action" "$syspath" "$testbed" "$dbname" >"$out" 2>&1 ||
+                fail "$what: could not run udevadm test"
+        check_sane
+}
+
+has() { grep -qF -- "$1" "$out" || fail "$what: expected '$1'"; }
+hasnt() {
+        if grep -F -- "$1" "$out" >&2; then fail "$what: unexpected '$1'"; fi
+}
+# Lines of the final property dump are KEY=VALUE at the start of a line.
+prop() { grep -qxF -- "$1" "$out" || fail "$what: expected property $1"; }
+noprop() {
+        if grep -E "^$1=" "$out" >&2; then fail "$what: unexpected property $1"; fi
+}
+
+# Every run: our file read, only ours, no parse complaint, the dump there.
+check_sane() {
+        has "Reading rules file: $our_rules"
+        if grep 'Reading rules file' "$out" | grep -vF "$our_rules" >&2; then
+                fail "$what: stock rules not masked"
+        fi
+        # Parse errors are "FILE:LINE message" at the start of a line;
+        # matches are prefixed with the device name.
+        if grep -E "^$our_rules:[0-9]+" "$out" >&2; then fail "$what: rules file complaint"; fi
+        if grep -i 'invalid' "$out" >&2; then fail "$what: 'invalid' in output"; fi
+        hasnt "stub-helper: unexpected"
+        grep -q '^DEVPATH=' "$out" ||
+                fail "$what: no property dump, udevadm test did not finish"
+}
+
+imported() { has "Importing properties from results of '$stub export'"; }
+not_imported() { hasnt "$stub export"; }
+runs() { has "run: '$stub $1'"; }
+no_run() { hasnt "run: '"; }
+tagged() { grep -qE '^CURRENT_TAGS=.*:systemd:' "$out" || fail "$what: not tagged systemd"; }
+not_tagged() {
+        if grep -E '^CURRENT_TAGS=.*:systemd:' "$out" >&2; then fail "$what: tagged systemd"; fi
+}
+nothing_of_ours() {
+        not_imported
+        no_run
+        noprop 'XEN_CHANNEL_[A-Z_]*'
+        noprop 'SYSTEMD_[A-Z_]*'
+        noprop ID_MM_DEVICE_IGNORE
+        not_tagged
+}
+
+# The channel console-1, once its export ran or its properties came back.
+channel1_present() {
+        prop XEN_CHANNEL_NAME=org.qemu.guest_agent.0
+        prop XEN_CHANNEL_TTY=hvc1
+        prop XEN_CHANNEL_DEVNAME=/dev/hvc1
+        prop SYSTEMD_ALIAS=/dev/xen-channel/org.qemu.guest_agent.0
+        prop SYSTEMD_WANTS=xen-channel@org.qemu.guest_agent.0.target
+        tagged
+        runs link
+        hasnt "run: '$stub unlink'"
+}
+
+# $work/db: what udev stored for a named console-1 at its bind event.
+store_channel1() {
+        cat >"$work/db" <<'EOF'
+I:1000000
+E:XEN_CHANNEL_NAME=org.qemu.guest_agent.0
+E:XEN_CHANNEL_DEVID=1
+E:XEN_CHANNEL_TTY=hvc1
+E:XEN_CHANNEL_DEVNAME=/dev/hvc1
+E:XEN_CHANNEL_LINK=/dev/xen-channel/org.qemu.guest_agent.0
+E:XEN_CHANNEL_SYSTEMD_INSTANCE=org.qemu.guest_agent.0
+E:SYSTEMD_ALIAS=/dev/xen-channel/org.qemu.guest_agent.0
+E:SYSTEMD_WANTS=xen-channel@org.qemu.guest_agent.0.target
+G:systemd
+Q:systemd
+V:1
+EOF
+}
+
+case $test_case in
+syntax)
+        udev_test add /sys/devices/console-1
+        # The check above must be able to fail: a broken line is caught.
+        echo 'SUBSYSTEM=="xen", NO_SUCH_KEY="1"' >>"$work/rules/80-xen-channel.rules"
+        if (udev_test add /sys/devices/console-1) >/dev/null 2>&1; then
+                fail "a broken rules line went unnoticed"
+        fi
+        ;;
+add-bound)
+        # Coldplug: "add" replayed for a console bound before udevd ran.
+        udev_test add /sys/devices/console-1
+        imported
+        has "'$stub export'(out) 'XEN_CHANNEL_NAME=org.qemu.guest_agent.0'"
+        channel1_present
+        ;;
+bind)
+        # Runtime: the probe done, DRIVER=xenconsole.
+        udev_test bind /sys/devices/console-1
+        imported
+        channel1_present
+        ;;
+add-unbound)
+        # Runtime "add" before the probe: no DRIVER, nothing to do yet.
+        udev_test add /sys/devices/console-4
+        nothing_of_ours
+        ;;
+unnamed)
+        # A plain secondary console: export prints nothing.
+        for action in add bind; do
+                udev_test $action /sys/devices/console-2
+                imported
+                noprop 'XEN_CHANNEL_[A-Z_]*'
+                noprop 'SYSTEMD_[A-Z_]*'
+                not_tagged
+                no_run
+        done
+        ;;
+escaped)
+        # The instance comes escaped from the helper and must reach
+        # SYSTEMD_WANTS untouched; the alias is the plain path.
+        udev_test bind /sys/devices/console-3
+        imported
+        prop 'XEN_CHANNEL_SYSTEMD_INSTANCE=org.example\x2dagent.0'
+        prop 'SYSTEMD_WANTS=xen-channel@org.example\x2dagent.0.target'
+        prop SYSTEMD_ALIAS=/dev/xen-channel/org.example-agent.0
+        runs link
+        ;;
+unbind)
+        # After unbind the console has no driver; the properties come
+        # back from the database (IMPORT{db}) for unlink, and are stored
+        # again for the remove event. No tag: systemd sees it go.
+        store_channel1
+        udev_test unbind /sys/devices/console-4 +xen:console-4
+        not_imported
+        runs unlink
+        hasnt "run: '$stub link'"
+        prop XEN_CHANNEL_NAME=org.qemu.guest_agent.0
+        prop XEN_CHANNEL_TTY=hvc1
+        noprop SYSTEMD_ALIAS
+        noprop SYSTEMD_WANTS
+        not_tagged
+        # Nothing stored: nothing to remove.
+        udev_test unbind /sys/devices/console-2
+        nothing_of_ours
+        ;;
+remove)
+        # On remove udev hands over the stored properties by itself.
+        store_channel1
+        udev_test remove /sys/devices/console-4 +xen:console-4
+        not_imported
+        runs unlink
+        hasnt "run: '$stub link'"
+        udev_test remove /sys/devices/console-2
+        nothing_of_ours
+        ;;
+change)
+        # udevadm trigger: a known channel keeps its properties, tag and
+        # alias from the database, with no xenstore request; link again.
+        store_channel1
+        udev_test change /sys/devices/console-1 +xen:console-1
+        not_imported
+        channel1_present
+        # Nothing stored (export failed before): change retries export.
+        udev_test change /sys/devices/console-1
+        imported
+        channel1_present
+        # An unbound console is left alone even with stored properties.
+        udev_test change /sys/devices/console-4 +xen:console-4
+        not_imported
+        no_run
+        not_tagged
+        ;;
+tty-channels)
+        for n in 1 2 3 4 5 6 7; do
+                for action in add change; do
+                        udev_test $action /sys/devices/virtual/tty/hvc$n
+                        prop ID_MM_DEVICE_IGNORE=1
+                        not_imported
+                        no_run
+                done
+        done
+        ;;
+not-ours)
+        udev_test add /sys/devices/virtual/tty/hvc0
+        nothing_of_ours
+        udev_test add /sys/devices/virtual/tty/ttyS0
+        nothing_of_ours
+        for action in add bind change; do
+                udev_test $action /sys/devices/vif-0
+                nothing_of_ours
+        done
+        ;;
+*)
+        fail "unknown case"
+        ;;
+esac
+echo "ok: $test_case"
