@@ -13,6 +13,7 @@
 # Testbed: console-1 bound, named org.qemu.guest_agent.0; console-2 bound,
 # no name; console-3 bound, named org.example-agent.0; console-4 not bound;
 # vif-0 a Xen non-console; hvc0..hvc7 and ttyS0 ttys.
+# Cases "configured" and "units" (systemd-analyze verify) need no umockdev.
 
 set -u
 
@@ -61,8 +62,44 @@ check_configured() {
         echo "ok: configured files name $helper"
 }
 
+# systemd-analyze verify in a scratch root holding the stock units, our
+# units and an executable at the helper path. It exits 0 on unknown keys,
+# so any output at all is a failure.
+verify_units() {
+        local root=$1 out_v
+        out_v=$(systemd-analyze verify --man=no --root="$root" xen-channel-sync.service \
+                'xen-channel@org.qemu.guest_agent.0.target' \
+                'xen-channel@org.example\x2dagent.0.target' 2>&1) || { echo "$out_v"; return 1; }
+        [ -z "$out_v" ] || { echo "$out_v"; return 1; }
+}
+
+check_units() {
+        local root stock target
+        command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+        stock=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || stock=/lib/systemd/system
+        [ -f "$stock/multi-user.target" ] || skip "no stock systemd units in $stock"
+        target=$here/../../udev-rules/xen-channel@.target
+        [ -f "$target" ] || fail "no $target"
+        root=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/units-test.XXXXXX") || fail "mktemp"
+        trap 'rm -rf "$root"' EXIT
+        mkdir -p "$root/usr/lib/systemd" "$root/etc/systemd/system" "$root$(dirname "$helper")"
+        cp -a "$stock" "$root/usr/lib/systemd/system"
+        printf '#!/bin/sh\n' >"$root$helper"
+        chmod +x "$root$helper"
+        cp "$service_file" "$target" "$root/etc/systemd/system/"
+        verify_units "$root" || fail "systemd-analyze verify complained"
+        # The check must be able to fail.
+        echo 'NoSuchKey=1' >>"$root/etc/systemd/system/xen-channel@.target"
+        if verify_units "$root" >/dev/null; then fail "a bad unit key went unnoticed"; fi
+        echo "ok: units verify"
+}
+
 if [ "$test_case" = configured ]; then
         check_configured
+        exit 0
+fi
+if [ "$test_case" = units ]; then
+        check_units
         exit 0
 fi
 
