@@ -97,7 +97,11 @@ enum xen_channel_name_verdict {
         XEN_CHANNEL_NAME_UNIT_TOO_LONG, /* escaped length > XEN_CHANNEL_NAME_ESCAPED_MAX */
 };
 
-/* Check the first len bytes of name (which need not be NUL-terminated). */
+/*
+ * Check the first len bytes of name (which need not be NUL-terminated).
+ * When several rules are broken, the verdict is the first broken one in the
+ * order of the enum above, so a name always gets the same reason.
+ */
 enum xen_channel_name_verdict xen_channel_name_check(const char *name, size_t len);
 /* One human sentence for a verdict, e.g. "contains '/'". Never NULL. */
 const char *xen_channel_name_verdict_str(enum xen_channel_name_verdict v);
