@@ -74,12 +74,13 @@ verify_units() {
 }
 
 check_units() {
-        local root stock target
+        local stock target
         command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
         stock=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || stock=/lib/systemd/system
         [ -f "$stock/multi-user.target" ] || skip "no stock systemd units in $stock"
         target=$here/../../udev-rules/xen-channel@.target
         [ -f "$target" ] || fail "no $target"
+        # Global: the EXIT trap runs after this function returned.
         root=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/units-test.XXXXXX") || fail "mktemp"
         trap 'rm -rf "$root"' EXIT
         mkdir -p "$root/usr/lib/systemd" "$root/etc/systemd/system" "$root$(dirname "$helper")"
