@@ -56,6 +56,15 @@ is "$OUT" "" "... prints nothing"
 is "$(err_lines)" 1 "... one error line"
 diag "$ERR"
 
+# sync: the whole job without udev, from the same xenstore and testbed.
+fresh_dirs
+run_helper "$TB" sync
+is "$RC" 0 "sync: exit 0"
+is "$(cd "$DEV/xen-channel" 2>/dev/null && for l in *; do echo "$l -> $(readlink "$l")"; done)" \
+    "com.example.my-agent -> ../hvc2
+org.qemu.guest_agent.0 -> ../hvc1
+org.xenproject.guest.clipboard.0.1 -> ../hvc3" "sync: one link per bound, named console"
+
 # Slots 8 and up have no tty: bind nine consoles, console-9 gets hvc9.
 TB9=$T/nine.umockdev
 testbed "$TB9" 1 2 3 4 5 6 7 8 9
