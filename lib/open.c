@@ -199,6 +199,9 @@ XC_EXPORT int xen_channel_is_hangup(int fd)
 {
         struct pollfd pfd = { .fd = fd, .events = 0 };
 
+        /* poll() silently skips negative fds */
+        if (fd < 0)
+                return -EBADF;
         if (poll(&pfd, 1, 0) < 0)
                 return -errno;
         if (pfd.revents & POLLNVAL)
