@@ -6,6 +6,8 @@
 . "$(dirname "$0")/helper-lib.sh" "$@"
 
 command -v valgrind >/dev/null || skip_all "valgrind is not installed"
+# valgrind cannot run a program built with ASan.
+ldd "$HELPER" 2>/dev/null | grep -q 'libasan' && skip_all "the helper is built with ASan"
 xs_peer_available fake || skip_all "no fake xenstore server here"
 HELPER_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible --log-file=$T/vg.%p"
 TB=$T/consoles.umockdev
