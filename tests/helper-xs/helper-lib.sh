@@ -31,7 +31,9 @@ is() { # is GOT WANT DESCRIPTION
     [ $r -eq 0 ] || printf '#   got:  %q\n#   want: %q\n' "$1" "$2"
 }
 diag() { [ -z "$*" ] || printf '%s\n' "$@" | sed 's/^/# /'; }
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
+# A TAP skip: meson (protocol tap) reports SKIP for "1..0 # SKIP" with exit
+# 0, but ERROR for exit 77.
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
 
 for tool in umockdev-run xenstore-write; do
