@@ -56,9 +56,14 @@ int xc_link_dir_open(struct xen_channel_ctx *ctx, bool create)
         bool created = false;
         int dev_fd, fd, r;
 
-        dev_fd = open(ctx->dev_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dev_fd = open(ctx->dev_dir, flags);
         if (dev_fd < 0) {
                 r = -errno;
+                if (r == -ELOOP || r == -ENOTDIR) {
+                        err(ctx, "device folder %s is a symlink or not a folder; refusing it",
+                            ctx->dev_dir);
+                        return -ENOTDIR;
+                }
                 err(ctx, "cannot open device folder %s: %s", ctx->dev_dir, strerror(-r));
                 return r;
         }
