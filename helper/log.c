@@ -75,6 +75,18 @@ void log_msg(int priority, const char *format, ...)
         va_end(args);
 }
 
+void log_usage(const char *format, ...)
+{
+        bool saved = also_stderr;
+        va_list args;
+
+        also_stderr = true;
+        va_start(args, format);
+        log_va(LOG_ERR, NULL, format, args);
+        va_end(args);
+        also_stderr = saved;
+}
+
 void log_from_lib(void *userdata, int priority, const char *file, int line, const char *fn,
                   const char *format, va_list args)
 {

@@ -13,6 +13,10 @@ int log_max_priority(void);
 
 void log_msg(int priority, const char *format, ...) __attribute__((format(printf, 2, 3)));
 
+/* A usage error: logged as an error, and always shown on stderr, where the
+ * person who typed the command looks. */
+void log_usage(const char *format, ...) __attribute__((format(printf, 1, 2)));
+
 /* xen_channel_log_fn for the library context. */
 void log_from_lib(void *userdata, int priority, const char *file, int line, const char *fn,
                   const char *format, va_list args) __attribute__((format(printf, 6, 0)));

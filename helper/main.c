@@ -182,10 +182,10 @@ static int make_ctx(const struct options *o, struct xen_channel_ctx **ret)
         xen_channel_ctx_set_log_fn(ctx, log_from_lib, NULL);
         xen_channel_ctx_set_log_priority(ctx, log_max_priority());
         if (o->dev_dir && xen_channel_ctx_set_dev_dir(ctx, o->dev_dir) < 0) {
-                log_err("--dev-dir wants an absolute path, not \"%s\"", o->dev_dir);
+                log_usage("--dev-dir wants an absolute path, not \"%s\"", o->dev_dir);
                 r = EXIT_USAGE;
         } else if (o->run_dir && xen_channel_ctx_set_run_dir(ctx, o->run_dir) < 0) {
-                log_err("--run-dir wants an absolute path, not \"%s\"", o->run_dir);
+                log_usage("--run-dir wants an absolute path, not \"%s\"", o->run_dir);
                 r = EXIT_USAGE;
         } else if (o->timeout_ms > 0) {
                 xen_channel_ctx_set_timeout_ms(ctx, o->timeout_ms);
@@ -205,17 +205,17 @@ static int device_devid(const struct options *o, const struct udev_env *env)
         int devid;
 
         if (!ref) {
-                log_err("%s: no DEVICE given and DEVPATH is not set", o->command);
+                log_usage("%s: no DEVICE given and DEVPATH is not set", o->command);
                 return -EXIT_USAGE;
         }
         devid = xen_channel_parse_devid(ref);
         if (devid == -ERANGE) {
-                log_err("%s: \"%s\": the kernel probes only console-%d..console-%d",
+                log_usage("%s: \"%s\": the kernel probes only console-%d..console-%d",
                         o->command, ref, XEN_CHANNEL_DEVID_MIN, XEN_CHANNEL_DEVID_MAX);
                 return -EXIT_USAGE;
         }
         if (devid < 0) {
-                log_err("%s: \"%s\" is not a Xen console (console-N, "
+                log_usage("%s: \"%s\" is not a Xen console (console-N, "
                         "/devices/console-N or N)", o->command, ref);
                 return -EXIT_USAGE;
         }
@@ -231,11 +231,11 @@ static int run(const struct options *o)
 
         if (!is_sync && strcmp(o->command, "export") != 0 &&
             strcmp(o->command, "link") != 0 && strcmp(o->command, "unlink") != 0) {
-                log_err("unknown command \"%s\" (export, link, unlink or sync)", o->command);
+                log_usage("unknown command \"%s\" (export, link, unlink or sync)", o->command);
                 return EXIT_USAGE;
         }
         if (is_sync && o->device) {
-                log_err("sync takes no DEVICE");
+                log_usage("sync takes no DEVICE");
                 return EXIT_USAGE;
         }
         udev_env_parse(&env, environ);
