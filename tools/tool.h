@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* xen-channel, the command-line tool: shared declarations. */
+#ifndef XEN_CHANNEL_TOOL_H
+#define XEN_CHANNEL_TOOL_H
+
+#include <glib.h>
+#include <libxenchannel.h>
+
+/* Exit codes (documented in xen-channel(1)). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAIL = 1,
+        EXIT_USAGE = 2,
+        EXIT_BAD_NAME = 3,
+        EXIT_ABSENT = 4,        /* not present / did not appear in time */
+        EXIT_NO_CONSOLE = 5,    /* present but cannot be opened */
+        EXIT_HANGUP = 6,        /* connect: the channel hung up */
+};
+
+struct tool {
+        struct xen_channel_ctx *ctx;
+        const char *prog;
+        int verbose;
+};
+
+/* Subcommands: argv[0] is the subcommand's name. */
+int cmd_list(struct tool *t, int argc, char **argv);
+int cmd_wait(struct tool *t, int argc, char **argv);
+int cmd_connect(struct tool *t, int argc, char **argv);
+int cmd_check_name(struct tool *t, int argc, char **argv);
+
+/* Print "xen-channel: " + message to stderr. */
+void tool_error(struct tool *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Parse the options of a subcommand; prints usage errors and handles
+ * --help. Returns -1 to continue, or an exit code to return at once.
+ * On success argv holds the remaining arguments (argv[0] is the command). */
+int tool_parse(struct tool *t, const char *cmd, const char *params, const char *summary,
+               GOptionEntry *entries, int *argc, char ***argv, int min_args, int max_args);
+/* "5", "0.25", "forever"/"-1" -> milliseconds (-1 forever). FALSE if bad. */
+gboolean tool_parse_timeout(const char *s, int *ms);
+/* Check a name given on the command line and explain a bad one. Returns 0
+ * or EXIT_BAD_NAME. */
+int tool_check_name(struct tool *t, const char *name);
+/* After "not present": say which channels do exist. */
+void tool_explain_absent(struct tool *t, const char *name);
+/* The name as a user may read it (control characters escaped). */
+char *tool_printable(const char *s);
+/* JSON string literal for s, with quotes. */
+void tool_json_string(GString *out, const char *s);
+/* "dev-xen\x2dchannel-<name>.device" */
+char *tool_device_unit(const char *name);
+
+#endif
