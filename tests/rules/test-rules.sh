@@ -1,9 +1,9 @@
 #!/bin/bash
 # Runs the built udev rules through the real `udevadm test` (systemd 252)
 # against the umockdev testbed testbed.umockdev, in a private mount
-# namespace where only our rules are visible and /run/udev is a tmpfs
-# (udevadm test writes its database there; the tests also put "stored"
-# properties there). udevadm test runs IMPORT{program} but never RUN:
+# namespace where only our rules are visible and /run and /dev are
+# private tmpfs (udevadm test writes its database to /run/udev, where the
+# tests also put "stored" properties, and /dev/char links to /dev). udevadm test runs IMPORT{program} but never RUN:
 # the rules under test call stub-helper.sh instead of the helper, and
 # RUN shows up as "run: '...'" lines. Its exit status says nothing, so
 # the output is grepped.
@@ -113,7 +113,7 @@ unshare --mount true 2>/dev/null || skip "cannot make a mount namespace (needs r
 # Not under /run: the namespace mounts a tmpfs there.
 work=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/rules-test.XXXXXX") || fail "mktemp"
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/rules"
+mkdir "$work/rules" "$work/dev"
 
 # The rules as built, pointed at the stub. The stub's path must not
 # contain the helper's.
@@ -131,6 +131,20 @@ udev_test() {
                 set -e
                 work=$1 action=$2 syspath=$3 testbed=$4 dbname=$5
                 mount -t tmpfs tmpfs /run
+                # udevadm test makes /dev/char/M:N links for a device with
+                # a node, in the real /dev (umockdev does not redirect
+                # symlink()): give it a private /dev.
+                mount -t tmpfs tmpfs "$work/dev"
+                for n in null zero full random urandom tty; do
+                        touch "$work/dev/$n"
+                        mount --bind "/dev/$n" "$work/dev/$n"
+                done
+                # umockdev backs tty nodes with ptys
+                mkdir "$work/dev/pts"
+                mount --bind /dev/pts "$work/dev/pts"
+                ln -s pts/ptmx "$work/dev/ptmx"
+                ln -s /proc/self/fd "$work/dev/fd"
+                mount --rbind "$work/dev" /dev
                 mkdir -p /run/udev/data
                 if [ -n "$dbname" ]; then cp "$work/db" "/run/udev/data/$dbname"; fi
                 mount --bind "$work/rules" /etc/udev/rules.d
