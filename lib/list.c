@@ -2,7 +2,10 @@
 /*
  * Listing the channels present, for tools: the links in
  * <dev_dir>/xen-channel that this library could have made (a valid name,
- * pointing at ../hvcN), with the console devid from the run folder state.
+ * pointing at ../hvcN), with the console devid from the run folder: the
+ * "names" claims (devid, slot, name: exact) first, else the "state" map
+ * (devid, slot). Both files are replaced by rename, so reading them without
+ * the lock sees whole files; anything wrong with them only costs the devid.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -13,54 +16,45 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "xen-channel-private.h"
+#include "state-internal.h"
 
-#define STATE_FILE "state"
-#define STATE_MAX 65536
+struct devids {
+        struct xen_channel_map map;
+        struct xc_claims claims;
+};
 
-/* "../hvcN" -> N, or -1 for any other target. */
-static int parse_target(const char *t)
+static void load_devids(struct xen_channel_ctx *ctx, struct devids *ids)
 {
-        const char *p = t + strlen("../hvc");
-        int n = 0;
+        char *text = NULL;
+        size_t len = 0;
+        int run_fd;
 
-        if (strncmp(t, "../hvc", 6) != 0 || !*p || (*p == '0' && p[1]))
-                return -1;
-        for (; *p; p++) {
-                if (*p < '0' || *p > '9' || n > 1000)
-                        return -1;
-                n = n * 10 + (*p - '0');
-        }
-        return n;
-}
-
-/* The state is written by rename, so an unlocked read sees a whole file.
- * Anything wrong with it only costs the devid column. */
-static void load_map(struct xen_channel_ctx *ctx, struct xen_channel_map *map)
-{
-        char *path, buf[STATE_MAX];
-        ssize_t len = -1;
-        int fd;
-
-        xen_channel_map_init(map);
-        if (asprintf(&path, "%s/%s", ctx->run_dir, STATE_FILE) < 0)
+        xen_channel_map_init(&ids->map);
+        memset(&ids->claims, 0, sizeof(ids->claims));
+        run_fd = open(ctx->run_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (run_fd < 0)
                 return;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd >= 0) {
-                len = read(fd, buf, sizeof(buf));
-                close(fd);
+        (void)xc_claims_load(ctx, run_fd, &ids->claims);
+        if (xc_run_read(ctx, run_fd, XC_STATE_FILE, &text, &len) == 0 &&
+            xen_channel_map_parse(&ids->map, text, len) < 0) {
+                dbg(ctx, "%s/%s is unreadable; devids from it unknown", ctx->run_dir,
+                    XC_STATE_FILE);
+                xen_channel_map_init(&ids->map);
         }
-        if (len >= 0 && xen_channel_map_parse(map, buf, (size_t)len) < 0) {
-                dbg(ctx, "%s is unreadable; devids unknown", path);
-                xen_channel_map_init(map);
-        }
-        free(path);
+        free(text);
+        close(run_fd);
 }
 
-static int devid_of_slot(const struct xen_channel_map *map, int slot)
+static int devid_of(const struct devids *ids, const char *name, int slot)
 {
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+                const struct xc_claim *c = &ids->claims.c[d];
+
+                if (c->used && c->slot == slot && strcmp(c->name, name) == 0)
+                        return d;
+        }
         for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++)
-                if (map->slot[d] == slot)
+                if (ids->map.slot[d] == slot)
                         return d;
         return -1;
 }
@@ -72,7 +66,7 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Fill *info from one folder entry; 0 when it is not a channel link. */
-static int entry_info(int dir_fd, const char *name, const struct xen_channel_map *map,
+static int entry_info(int dir_fd, const char *name, const struct devids *ids,
                       struct xen_channel_info *info)
 {
         char target[64];
@@ -87,13 +81,13 @@ static int entry_info(int dir_fd, const char *name, const struct xen_channel_map
         if (len < 0)
                 return 0;       /* not a link, or gone meanwhile */
         target[len] = '\0';
-        slot = parse_target(target);
+        slot = xc_link_target_slot(target);
         if (slot < 0)
                 return 0;
         memset(info, 0, sizeof(*info));
         memcpy(info->name, name, name_len + 1);
         snprintf(info->tty, sizeof(info->tty), "hvc%d", slot);
-        info->devid = devid_of_slot(map, slot);
+        info->devid = devid_of(ids, name, slot);
         return 1;
 }
 
@@ -101,7 +95,7 @@ XC_EXPORT int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_i
                                size_t *n)
 {
         struct xen_channel_info *v = NULL;
-        struct xen_channel_map map;
+        struct devids ids;
         size_t count = 0, cap = 0;
         struct dirent *de;
         char *path;
@@ -121,7 +115,7 @@ XC_EXPORT int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_i
                 return r;
         }
         free(path);
-        load_map(ctx, &map);
+        load_devids(ctx, &ids);
         while ((de = readdir(dir))) {
                 if (count == cap) {
                         size_t ncap = cap ? cap * 2 : 8;
@@ -135,7 +129,7 @@ XC_EXPORT int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_i
                         v = nv;
                         cap = ncap;
                 }
-                count += entry_info(dirfd(dir), de->d_name, &map, &v[count]);
+                count += entry_info(dirfd(dir), de->d_name, &ids, &v[count]);
         }
         closedir(dir);
         if (count == 0) {

@@ -97,6 +97,31 @@ static void test_entries(void **state)
         free(list);
 }
 
+/* The helper's names file knows the devid of each link exactly, also when
+ * two consoles' states disagree with it. */
+static void test_devid_from_claims(void **state)
+{
+        struct fake_dev *d = *state;
+        struct xen_channel_info *list;
+        char path[256];
+        size_t n;
+        FILE *f;
+
+        fake_dev_link(d, "a.chan", "../hvc1");
+        fake_dev_link(d, "b.chan", "../hvc2");
+        snprintf(path, sizeof(path), "%s/names", d->run_dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("3 1 a.chan\n", f);
+        fclose(f);
+        write_state(d, "1 2\n");
+        assert_int_equal(xen_channel_list(d->ctx, &list, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(list[0].devid, 3);     /* from names */
+        assert_int_equal(list[1].devid, 1);     /* from state */
+        free(list);
+}
+
 static void test_many(void **state)
 {
         struct fake_dev *d = *state;
@@ -139,6 +164,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_no_folder, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_entries, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_devid_from_claims, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_many, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unreadable_folder, setup, teardown),
         };
