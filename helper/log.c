@@ -52,7 +52,9 @@ static void log_va(int priority, const char *fn, const char *format, va_list arg
                 openlog("xen-channel-helper", LOG_PID, LOG_DAEMON);
                 syslog_opened = true;
         }
-        if (also_stderr) {
+        /* Errors and warnings always reach stderr too: a script running
+         * `sync`, or a person reading udev's debug log, sees why. */
+        if (also_stderr || priority <= LOG_WARNING) {
                 va_copy(copy, args);
                 fprintf(stderr, "xen-channel-helper: %s", prio_label(priority));
                 if (fn)

@@ -65,6 +65,7 @@ done
 
 step "udev coldplug: for each console, IMPORT{program}=\"xen-channel-helper export\", then RUN \"link\""
 declare -A props
+before=$(awk '$1=="total"{print $2}' "$tmp/xs.count")
 for n in 1 2 4 5 6; do
         rc=0
         out=$(DEVPATH=/devices/console-$n "$helper" "${roots[@]}" export 2>"$tmp/err") || rc=$?
@@ -76,7 +77,7 @@ for n in 1 2 4 5 6; do
         env $out DEVPATH=/devices/console-$n ACTION=bind "$helper" "${roots[@]}" link
 done
 show_links
-echo "  xenstore requests made: $(awk '$1=="total"{print $2}' "$tmp/xs.count") (one per console)"
+echo "  xenstore requests made by the helpers: $(( $(awk '$1=="total"{print $2}' "$tmp/xs.count") - before )) (one per console)"
 
 step "runtime: dom0 removes channel 2; udev runs \"unlink\" with the stored properties"
 rm -f "$UMOCKDEV_DIR/sys/devices/console-2/driver"
