@@ -37,6 +37,15 @@ int tool_parse(struct tool *t, const char *cmd, const char *params, const char *
                            cmd);
                 return EXIT_USAGE;
         }
+        /* GOption leaves a "--" in place: drop it, so that "-- -x" passes -x */
+        for (int i = 1; i < *argc; i++) {
+                if (strcmp((*argv)[i], "--") == 0) {
+                        memmove(&(*argv)[i], &(*argv)[i + 1],
+                                (size_t)(*argc - i) * sizeof(char *));
+                        (*argc)--;
+                        break;
+                }
+        }
         n = *argc - 1;
         if (n < min_args || n > max_args) {
                 tool_error(t, "%s: %s (try '%s %s --help')", cmd,
