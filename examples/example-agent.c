@@ -119,7 +119,9 @@ static void process_input(Agent *a)
                 *nl = '\0';
                 if (len && a->in->str[len - 1] == '\r')
                         a->in->str[len - 1] = '\0';
-                if (!a->discarding)
+                if (len > LINE_MAX_BYTES && !a->discarding)
+                        reply(a, "ERR line too long");
+                else if (!a->discarding)
                         handle(a, a->in->str);
                 a->discarding = FALSE;
                 g_string_erase(a->in, 0, len + 1);
