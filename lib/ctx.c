@@ -80,6 +80,7 @@ XC_EXPORT struct xen_channel_ctx *xen_channel_ctx_unref(struct xen_channel_ctx *
                 return NULL;
         free(ctx->dev_dir);
         free(ctx->run_dir);
+        xc_wait_cache_free(ctx->wait_cache);
         free(ctx);
         return NULL;
 }

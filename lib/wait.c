@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@
 
 struct xen_channel_monitor {
         struct xen_channel_ctx *ctx;
+        bool ctx_ref;           /* false for xen_channel_wait's own monitor */
         int fd;                 /* inotify */
         int wd_dev;             /* watch on dev_dir */
         int wd_dir;             /* watch on the folder, -1 while it is absent */
@@ -75,48 +77,70 @@ static int arm_dir(struct xen_channel_monitor *mon)
         return 0;
 }
 
-XC_EXPORT int xen_channel_monitor_new(struct xen_channel_ctx *ctx, const char *name,
-                                      struct xen_channel_monitor **ret)
-{
-        struct xen_channel_monitor *mon;
-        int r;
+struct xc_wait_cache {
+        int fd;
+};
 
-        r = check_name(ctx, name);
-        if (r < 0)
-                return r;
-        mon = calloc(1, sizeof(*mon));
-        if (!mon)
-                return -ENOMEM;
-        mon->ctx = xen_channel_ctx_ref(ctx);
-        mon->wd_dir = -1;
-        mon->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-        if (mon->fd < 0) {
-                r = -errno;
-                err(ctx, "inotify: %m");
-                goto fail;
-        }
+void xc_wait_cache_free(struct xc_wait_cache *cache)
+{
+        if (!cache)
+                return;
+        close(cache->fd);
+        free(cache);
+}
+
+/* Set mon up on inotify fd (taken over). */
+static int monitor_init(struct xen_channel_monitor *mon, struct xen_channel_ctx *ctx,
+                        const char *name, int fd)
+{
+        mon->ctx = ctx;
+        mon->fd = fd;
+        mon->wd_dev = mon->wd_dir = -1;
         if (asprintf(&mon->dir_path, "%s/%s", ctx->dev_dir, XC_LINK_DIR) < 0 ||
             asprintf(&mon->link_path, "%s/%s", mon->dir_path, name) < 0) {
                 mon->dir_path = mon->link_path = NULL;
-                r = -ENOMEM;
-                goto fail;
+                return -ENOMEM;
         }
         /* dev_dir first, then the folder: a folder created between the two
          * calls is either watched directly or reported on dev_dir. */
         mon->wd_dev = inotify_add_watch(mon->fd, ctx->dev_dir, DEV_MASK);
         if (mon->wd_dev < 0) {
-                r = -errno;
+                int r = -errno;
+
                 err(ctx, "cannot watch %s: %m", ctx->dev_dir);
-                goto fail;
+                return r;
         }
-        r = arm_dir(mon);
+        return arm_dir(mon);
+}
+
+XC_EXPORT int xen_channel_monitor_new(struct xen_channel_ctx *ctx, const char *name,
+                                      struct xen_channel_monitor **ret)
+{
+        struct xen_channel_monitor *mon;
+        int fd, r;
+
+        r = check_name(ctx, name);
         if (r < 0)
-                goto fail;
+                return r;
+        fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0) {
+                r = -errno;
+                err(ctx, "inotify: %m");
+                return r;
+        }
+        mon = calloc(1, sizeof(*mon));
+        if (!mon) {
+                close(fd);
+                return -ENOMEM;
+        }
+        r = monitor_init(mon, xen_channel_ctx_ref(ctx), name, fd);
+        mon->ctx_ref = true;
+        if (r < 0) {
+                xen_channel_monitor_free(mon);
+                return r;
+        }
         *ret = mon;
         return 0;
-fail:
-        xen_channel_monitor_free(mon);
-        return r;
 }
 
 XC_EXPORT void xen_channel_monitor_free(struct xen_channel_monitor *mon)
@@ -127,7 +151,8 @@ XC_EXPORT void xen_channel_monitor_free(struct xen_channel_monitor *mon)
                 close(mon->fd);
         free(mon->dir_path);
         free(mon->link_path);
-        xen_channel_ctx_unref(mon->ctx);
+        if (mon->ctx_ref)
+                xen_channel_ctx_unref(mon->ctx);
         free(mon);
 }
 
@@ -204,15 +229,79 @@ static long long now_ms(void)
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static bool link_exists(struct xen_channel_ctx *ctx, const char *name)
+{
+        char path[PATH_MAX], target[8];
+
+        if (snprintf(path, sizeof(path), "%s/%s/%s", ctx->dev_dir, XC_LINK_DIR, name) >=
+            (int)sizeof(path))
+                return false;
+        return readlink(path, target, sizeof(target)) >= 0;
+}
+
+/* An inotify fd for the wait: the ctx's cached one, emptied, or a new one. */
+static int wait_fd(struct xen_channel_ctx *ctx)
+{
+        struct xc_wait_cache *cache = ctx->wait_cache;
+        char buf[4096];
+        int fd;
+
+        if (!cache) {
+                fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+                return fd < 0 ? -errno : fd;
+        }
+        ctx->wait_cache = NULL;
+        fd = cache->fd;
+        free(cache);
+        while (read(fd, buf, sizeof(buf)) > 0)
+                ;       /* stale IN_IGNORED of the watches removed last time */
+        return fd;
+}
+
+/* Remove the watches (cheap) and keep the fd for next time (closing it
+ * would wait for an RCU grace period before we could return). */
+static void wait_done(struct xen_channel_ctx *ctx, struct xen_channel_monitor *mon)
+{
+        struct xc_wait_cache *cache = NULL;
+
+        if (!ctx->wait_cache && mon->fd >= 0)
+                cache = malloc(sizeof(*cache));
+        if (cache) {
+                if (mon->wd_dev >= 0)
+                        inotify_rm_watch(mon->fd, mon->wd_dev);
+                if (mon->wd_dir >= 0)
+                        inotify_rm_watch(mon->fd, mon->wd_dir);
+                cache->fd = mon->fd;
+                ctx->wait_cache = cache;
+                mon->fd = -1;
+        }
+        xen_channel_monitor_free(mon);
+}
+
 XC_EXPORT int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_ms)
 {
         struct xen_channel_monitor *mon;
         long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
         int r;
 
-        r = xen_channel_monitor_new(ctx, name, &mon);
+        r = check_name(ctx, name);
         if (r < 0)
                 return r;
+        /* Already there (the common case at boot): no inotify at all. */
+        if (link_exists(ctx, name))
+                return 0;
+        mon = calloc(1, sizeof(*mon));
+        if (!mon)
+                return -ENOMEM;
+        r = wait_fd(ctx);
+        if (r >= 0)
+                r = monitor_init(mon, ctx, name, r);
+        else
+                mon->fd = -1;
+        if (r < 0) {
+                wait_done(ctx, mon);
+                return r;
+        }
         for (;;) {
                 struct pollfd pfd = { .fd = mon->fd, .events = POLLIN };
                 int left = -1;
@@ -242,6 +331,6 @@ XC_EXPORT int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, in
                 r = 0;
         if (r == -ETIMEDOUT)
                 info(ctx, "%s did not appear within %d ms", mon->link_path, timeout_ms);
-        xen_channel_monitor_free(mon);
+        wait_done(ctx, mon);
         return r;
 }

@@ -17,7 +17,13 @@ struct xen_channel_ctx {
         char *dev_dir;
         char *run_dir;
         int timeout_ms;
+        /* wait.c: an inotify fd kept for the next xen_channel_wait(), because
+         * closing one costs a kernel RCU grace period (up to ~16 ms) that
+         * would otherwise delay every wake-up. */
+        struct xc_wait_cache *wait_cache;
 };
+
+void xc_wait_cache_free(struct xc_wait_cache *cache);
 
 void xc_log(struct xen_channel_ctx *ctx, int priority, const char *file, int line,
             const char *fn, const char *format, ...)

@@ -185,6 +185,26 @@ static void test_no_false_wakeup(void **state)
         assert_int_equal(rmdir(path), 0);
 }
 
+/* Waits one after the other on one ctx share an inotify fd: events left
+ * from an earlier wait must not wake a later one. */
+static void test_reuse(void **state)
+{
+        struct fake_dev *d = *state;
+        struct later l = { .d = d, .delay_ms = 50, .name = "first.0" };
+
+        fake_dev_mkdir(d);
+        for (int i = 0; i < 3; i++) {
+                later_start(&l);
+                assert_int_equal(xen_channel_wait(d->ctx, "first.0", 5000), 0);
+                later_join(&l);
+                fake_dev_unlink(d, "first.0");
+        }
+        fake_dev_link(d, "first.0", "../hvc1");         /* events for "first.0" */
+        fake_dev_unlink(d, "first.0");
+        assert_int_equal(xen_channel_wait(d->ctx, "second.0", 100), -ETIMEDOUT);
+        assert_int_equal(xen_channel_wait(d->ctx, "second.0", 0), -ETIMEDOUT);
+}
+
 static void test_invalid_name(void **state)
 {
         struct fake_dev *d = *state;
@@ -273,6 +293,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_after_timeout, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_no_false_wakeup, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_invalid_name, setup, teardown),
                 cmocka_unit_test(test_no_dev_dir),
                 cmocka_unit_test_setup_teardown(test_monitor_states, setup, teardown),
