@@ -311,6 +311,23 @@ int xc_link_claim_locked(struct xen_channel_ctx *ctx, int link_fd, struct xc_cla
         return xc_link_set(ctx, link_fd, name, slot);
 }
 
+/*
+ * Which consoles are live matters only when another console claims the same
+ * name: only then ask libudev (a sysfs walk). The usual add and remove need
+ * no enumeration at all, which keeps udev's RUN programs cheap.
+ */
+static void live_if_contested(struct xen_channel_ctx *ctx, const struct xc_claims *claims,
+                              const char *name, int devid,
+                              bool live[XEN_CHANNEL_DEVID_MAX + 1])
+{
+        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++)
+                if (d != devid && claims->c[d].used && strcmp(claims->c[d].name, name) == 0) {
+                        xc_live_consoles(ctx, live);
+                        return;
+                }
+        memset(live, 0, sizeof(bool) * (XEN_CHANNEL_DEVID_MAX + 1));
+}
+
 static int check_name(struct xen_channel_ctx *ctx, const char *name)
 {
         enum xen_channel_name_verdict v;
@@ -342,7 +359,6 @@ XC_EXPORT int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name
                 err(ctx, "console-%d: hvc%d has no tty node; no link made", devid, slot);
                 return -ENXIO;
         }
-        xc_live_consoles(ctx, live);
         r = xc_lock_take(ctx, &lock);
         if (r < 0)
                 return r;
@@ -352,6 +368,7 @@ XC_EXPORT int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name
                 return link_fd;
         }
         xc_claims_load(ctx, lock.run_fd, &claims);
+        live_if_contested(ctx, &claims, name, devid, live);
         r = xc_link_claim_locked(ctx, link_fd, &claims, live, name, devid, slot);
         r2 = xc_claims_save(ctx, lock.run_fd, &claims);
         close(link_fd);
@@ -372,12 +389,12 @@ XC_EXPORT int xen_channel_link_remove(struct xen_channel_ctx *ctx, const char *n
                 return r;
         if (!devid_ok(devid) || slot < 0 || slot >= XEN_CHANNEL_HVC_SLOTS)
                 return -EINVAL;
-        xc_live_consoles(ctx, live);
-        live[devid] = false;    /* it is going away */
         r = xc_lock_take(ctx, &lock);
         if (r < 0)
                 return r;
         xc_claims_load(ctx, lock.run_fd, &claims);
+        live_if_contested(ctx, &claims, name, devid, live);
+        live[devid] = false;    /* it is going away */
         if (claims.c[devid].used && strcmp(claims.c[devid].name, name) == 0)
                 claims.c[devid].used = false;
         link_fd = xc_link_dir_open(ctx, false);
