@@ -9,6 +9,14 @@
  * the folder (for the link). Every batch of events ends with a fresh look at
  * the link, so the monitor never depends on which event told it: a missed or
  * coalesced event (IN_Q_OVERFLOW) costs nothing but a readlink().
+ *
+ * The folder watch follows the PATH, not an inode: a watch stays on the
+ * inode when the folder is renamed away, and its IN_IGNORED is lost when
+ * the queue overflows. So every batch also re-adds the folder watch
+ * (inotify_add_watch on a watched inode just returns its wd) and drops the
+ * old one when the path now names another folder. dev_dir is re-checked
+ * after it said it went away (or after an overflow): once it is gone
+ * nothing can appear below it, and the monitor reports -ENOENT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,6 +25,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <time.h>
@@ -30,12 +39,13 @@ struct xen_channel_monitor {
         int fd;                 /* inotify */
         int wd_dev;             /* watch on dev_dir */
         int wd_dir;             /* watch on the folder, -1 while it is absent */
+        bool recheck_dev;       /* dev_dir's watch went away, or events were lost */
         char *dir_path;         /* <dev_dir>/xen-channel */
         char *link_path;        /* <dev_dir>/xen-channel/<name> */
         char target[PATH_MAX];  /* last target seen, "" when absent */
 };
 
-#define DEV_MASK (IN_CREATE | IN_MOVED_TO | IN_ONLYDIR)
+#define DEV_MASK (IN_CREATE | IN_MOVED_TO | IN_MOVE_SELF | IN_ONLYDIR)
 /* IN_DELETE/IN_MOVED_FROM so that a vanishing link is seen too; the folder
  * going away shows as IN_IGNORED on its watch. */
 #define DIR_MASK (IN_CREATE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_ONLYDIR)
@@ -57,24 +67,44 @@ static int check_name(struct xen_channel_ctx *ctx, const char *name)
         return 0;
 }
 
-/* Watch the folder if it exists now. A missing folder is not an error:
- * the watch on dev_dir will tell when it comes. */
+/* Point *wd at the inode path names now: add a watch (the same wd comes
+ * back when it is already watched) and drop the previous one if it was
+ * another inode. -ENOENT/-ENOTDIR when path is not there (*wd is -1). */
+static int watch_path(struct xen_channel_monitor *mon, const char *path, uint32_t mask,
+                      int *wd)
+{
+        int nwd = inotify_add_watch(mon->fd, path, mask), r = 0;
+
+        if (nwd < 0)
+                r = -errno;
+        if (*wd >= 0 && *wd != nwd)
+                (void)inotify_rm_watch(mon->fd, *wd);   /* EINVAL if already gone */
+        *wd = nwd < 0 ? -1 : nwd;
+        return r;
+}
+
+/* Watch the folder that <dev_dir>/xen-channel names now. A missing folder
+ * is not an error: the watch on dev_dir will tell when it comes. */
 static int arm_dir(struct xen_channel_monitor *mon)
 {
-        int wd;
+        int r = watch_path(mon, mon->dir_path, DIR_MASK, &mon->wd_dir);
 
-        if (mon->wd_dir >= 0)
+        if (r == -ENOENT || r == -ENOTDIR)
                 return 0;
-        wd = inotify_add_watch(mon->fd, mon->dir_path, DIR_MASK);
-        if (wd < 0) {
-                if (errno == ENOENT || errno == ENOTDIR)
-                        return 0;
-                err(mon->ctx, "cannot watch %s: %m", mon->dir_path);
-                return -errno;
-        }
-        dbg(mon->ctx, "watching %s", mon->dir_path);
-        mon->wd_dir = wd;
-        return 0;
+        if (r < 0)
+                err(mon->ctx, "cannot watch %s: %s", mon->dir_path, strerror(-r));
+        return r;
+}
+
+static int arm_dev(struct xen_channel_monitor *mon)
+{
+        int r = watch_path(mon, mon->ctx->dev_dir, DEV_MASK, &mon->wd_dev);
+
+        if (r < 0)
+                err(mon->ctx, "cannot watch %s: %s", mon->ctx->dev_dir, strerror(-r));
+        else
+                mon->recheck_dev = false;
+        return r;
 }
 
 struct xc_wait_cache {
@@ -93,23 +123,24 @@ void xc_wait_cache_free(struct xc_wait_cache *cache)
 static int monitor_init(struct xen_channel_monitor *mon, struct xen_channel_ctx *ctx,
                         const char *name, int fd)
 {
+        int r;
+
         mon->ctx = ctx;
         mon->fd = fd;
         mon->wd_dev = mon->wd_dir = -1;
-        if (asprintf(&mon->dir_path, "%s/%s", ctx->dev_dir, XC_LINK_DIR) < 0 ||
-            asprintf(&mon->link_path, "%s/%s", mon->dir_path, name) < 0) {
-                mon->dir_path = mon->link_path = NULL;
+        if (asprintf(&mon->dir_path, "%s/%s", ctx->dev_dir, XC_LINK_DIR) < 0) {
+                mon->dir_path = NULL;
+                return -ENOMEM;
+        }
+        if (asprintf(&mon->link_path, "%s/%s", mon->dir_path, name) < 0) {
+                mon->link_path = NULL;
                 return -ENOMEM;
         }
         /* dev_dir first, then the folder: a folder created between the two
          * calls is either watched directly or reported on dev_dir. */
-        mon->wd_dev = inotify_add_watch(mon->fd, ctx->dev_dir, DEV_MASK);
-        if (mon->wd_dev < 0) {
-                int r = -errno;
-
-                err(ctx, "cannot watch %s: %m", ctx->dev_dir);
+        r = arm_dev(mon);
+        if (r < 0)
                 return r;
-        }
         return arm_dir(mon);
 }
 
@@ -184,9 +215,18 @@ static int drain(struct xen_channel_monitor *mon)
                 }
                 for (char *p = buf; p < buf + len; p += sizeof(*ev) + ev->len) {
                         ev = (const struct inotify_event *)p;
-                        if (ev->mask & IN_IGNORED && ev->wd == mon->wd_dir) {
+                        if (ev->mask & IN_Q_OVERFLOW) {
+                                dbg(mon->ctx, "inotify queue overflow; looking again");
+                                mon->recheck_dev = true;
+                        } else if (ev->mask & IN_IGNORED && ev->wd == mon->wd_dir) {
                                 dbg(mon->ctx, "%s went away", mon->dir_path);
                                 mon->wd_dir = -1;
+                        } else if (ev->mask & (IN_IGNORED | IN_MOVE_SELF) &&
+                                   ev->wd == mon->wd_dev) {
+                                dbg(mon->ctx, "%s went away", mon->ctx->dev_dir);
+                                if (ev->mask & IN_IGNORED)
+                                        mon->wd_dev = -1;
+                                mon->recheck_dev = true;
                         }
                 }
         }
@@ -201,6 +241,11 @@ XC_EXPORT int xen_channel_monitor_process(struct xen_channel_monitor *mon)
         r = drain(mon);
         if (r < 0)
                 return r;
+        if (mon->recheck_dev) {
+                r = arm_dev(mon);
+                if (r < 0)
+                        return r;
+        }
         r = arm_dir(mon);
         if (r < 0)
                 return r;

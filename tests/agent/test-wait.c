@@ -11,8 +11,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -282,6 +286,139 @@ static void test_monitor_states(void **state)
         xen_channel_monitor_free(NULL);
 }
 
+/* The folder is renamed away and a new one made while the monitor runs:
+ * the watch must follow the path, not the old folder's inode (which still
+ * exists elsewhere and never sends IN_IGNORED). */
+static void test_monitor_folder_renamed(void **state)
+{
+        struct fake_dev *d = *state;
+        struct xen_channel_monitor *mon;
+        char dir[256], old[256];
+
+        fake_dev_mkdir(d);
+        assert_int_equal(xen_channel_monitor_new(d->ctx, NAME, &mon), 0);
+        assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_ABSENT);
+        snprintf(dir, sizeof(dir), "%s/xen-channel", d->dev_dir);
+        snprintf(old, sizeof(old), "%s/xen-channel.old", d->dev_dir);
+        assert_int_equal(rename(dir, old), 0);
+        fake_dev_mkdir(d);
+        assert_int_equal(wait_event(mon, 1000), 1);
+        assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_ABSENT);
+        fake_dev_link(d, NAME, "../hvc1");
+        assert_int_equal(wait_event(mon, 1000), 1);
+        assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_PRESENT);
+        xen_channel_monitor_free(mon);
+}
+
+/* IN_Q_OVERFLOW drops events, the folder's IN_IGNORED among them: after the
+ * folder was deleted and made again, the new one must still be watched. */
+static void test_monitor_overflow(void **state)
+{
+        struct fake_dev *d = *state;
+        struct xen_channel_monitor *mon;
+        char dir[256], path[300];
+        long max = 0;
+        FILE *f = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
+
+        if (!f || fscanf(f, "%ld", &max) != 1 || max > 100000) {
+                if (f)
+                        fclose(f);
+                skip();
+        }
+        fclose(f);
+        fake_dev_mkdir(d);
+        snprintf(dir, sizeof(dir), "%s/xen-channel", d->dev_dir);
+        assert_int_equal(xen_channel_monitor_new(d->ctx, NAME, &mon), 0);
+        assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_ABSENT);
+        /* fill the queue with events nobody reads */
+        for (long i = 0; i <= max / 2 + 1; i++) {
+                snprintf(path, sizeof(path), "%s/other.%ld", dir, i);
+                assert_int_equal(mkdir(path, 0755), 0);
+                assert_int_equal(rmdir(path), 0);
+        }
+        assert_int_equal(rmdir(dir), 0);
+        fake_dev_mkdir(d);
+        assert_int_equal(wait_event(mon, 1000), 1);
+        assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_ABSENT);
+        fake_dev_link(d, NAME, "../hvc1");
+        assert_int_equal(wait_event(mon, 1000), 1);
+        assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_PRESENT);
+        xen_channel_monitor_free(mon);
+}
+
+/* dev_dir itself disappears during the wait: nothing can ever appear
+ * below it again, so the wait ends with -ENOENT instead of sleeping on. */
+static void test_dev_dir_removed(void **state)
+{
+        struct xen_channel_ctx *ctx;
+        char dev[] = "/tmp/xc-agent-gone-XXXXXX";
+        long long t0;
+        pid_t pid;
+        int status;
+
+        assert_non_null(mkdtemp(dev));
+        assert_int_equal(xen_channel_ctx_new(&ctx), 0);
+        assert_int_equal(xen_channel_ctx_set_dev_dir(ctx, dev), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                usleep(100 * 1000);
+                _exit(rmdir(dev) < 0);
+        }
+        t0 = fake_now_ms();
+        assert_int_equal(xen_channel_wait(ctx, NAME, 5000), -ENOENT);
+        assert_true(fake_now_ms() - t0 < 2000);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_int_equal(status, 0);
+        xen_channel_ctx_unref(ctx);
+}
+
+static void clobber_errno_log(void *data, int prio, const char *file, int line,
+                              const char *fn, const char *format, va_list args)
+{
+        errno = EXDEV;
+}
+
+/* The error returned is the cause, not whatever errno the log function
+ * left behind. */
+static void test_errno_survives_logging(void **state)
+{
+        struct fake_dev *d = *state;
+        struct xen_channel_monitor *mon = NULL;
+        char dir[256];
+
+        snprintf(dir, sizeof(dir), "%s/xen-channel", d->dev_dir);
+        assert_int_equal(symlink("xen-channel", dir), 0);       /* ELOOP */
+        xen_channel_ctx_set_log_fn(d->ctx, clobber_errno_log, NULL);
+        assert_int_equal(xen_channel_monitor_new(d->ctx, NAME, &mon), -ELOOP);
+        assert_null(mon);
+        assert_int_equal(xen_channel_wait(d->ctx, NAME, 100), -ELOOP);
+        xen_channel_ctx_set_log_fn(d->ctx, NULL, NULL);
+        assert_int_equal(unlink(dir), 0);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+/* A signal (without SA_RESTART) ends the wait with -EINTR, as documented,
+ * so that an agent can look at its shutdown flag. */
+static void test_eintr(void **state)
+{
+        struct fake_dev *d = *state;
+        struct sigaction sa = { .sa_handler = on_alarm }, old;
+        struct itimerval it = { .it_value = { .tv_usec = 100 * 1000 } };
+
+        fake_dev_mkdir(d);
+        assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+        assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
+        assert_int_equal(xen_channel_wait(d->ctx, NAME, 5000), -EINTR);
+        assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
+        /* and the next call works normally */
+        fake_dev_link(d, NAME, "../hvc1");
+        assert_int_equal(xen_channel_wait(d->ctx, NAME, 1000), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -297,6 +434,13 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_invalid_name, setup, teardown),
                 cmocka_unit_test(test_no_dev_dir),
                 cmocka_unit_test_setup_teardown(test_monitor_states, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_monitor_folder_renamed, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_monitor_overflow, setup, teardown),
+                cmocka_unit_test(test_dev_dir_removed),
+                cmocka_unit_test_setup_teardown(test_errno_survives_logging, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_eintr, setup, teardown),
         };
 
         return cmocka_run_group_tests_name("agent-wait", tests, NULL, NULL);
