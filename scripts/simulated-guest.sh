@@ -94,3 +94,29 @@ show_links
 
 step "what an agent or admin sees: xen-channel list"
 "$tool" --dev-dir "$tmp/dev" --run-dir "$tmp/run" list
+
+step "bytes through the channel: dom0's end is a pty here; the guest side uses the link"
+# Stand a pseudo-terminal in for hvc1, the way the kernel's hvc tty would
+# carry the channel; "dom0" answers one line on its master side.
+python3 - "$tmp/dev/hvc1" <<'PY' &
+import os, pty, select, sys, time
+master, slave = pty.openpty()
+hvc = sys.argv[1]
+os.unlink(hvc)
+os.symlink(os.ttyname(slave), hvc)
+print("  dom0: listening on", os.ttyname(slave), flush=True)
+line = b""
+deadline = time.monotonic() + 10
+while not line.endswith(b"\n") and time.monotonic() < deadline:
+    if select.select([master], [], [], 0.2)[0]:
+        line += os.read(master, 256)
+print("  dom0: received", line, flush=True)
+os.write(master, b"pong from dom0 (got " + line.strip() + b")\n")
+time.sleep(1)
+PY
+dom0=$!
+for _ in $(seq 50); do [ -L "$tmp/dev/hvc1" ] && break; sleep 0.1; done
+echo "  guest: printf 'ping\\n' | xen-channel connect org.qemu.guest_agent.0"
+printf 'ping\n' | "$tool" --dev-dir "$tmp/dev" --run-dir "$tmp/run" connect \
+        --linger 1 org.qemu.guest_agent.0 | sed 's/^/  guest: received /'
+wait "$dom0"
