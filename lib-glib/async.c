@@ -24,22 +24,13 @@ typedef struct {
         GSource *cancel_source;
 } Op;
 
-static void drop_source(GSource **s)
-{
-        if (*s) {
-                g_source_destroy(*s);
-                g_source_unref(*s);
-                *s = NULL;
-        }
-}
-
 static void op_free(gpointer data)
 {
         Op *op = data;
 
-        drop_source(&op->fd_source);
-        drop_source(&op->timeout_source);
-        drop_source(&op->cancel_source);
+        xcg_source_drop(&op->fd_source);
+        xcg_source_drop(&op->timeout_source);
+        xcg_source_drop(&op->cancel_source);
         xen_channel_monitor_free(op->mon);
         xen_channel_ctx_unref(op->ctx);
         g_free(op->name);
@@ -52,9 +43,9 @@ static void op_return(GTask *task, gint r)
 {
         Op *op = g_task_get_task_data(task);
 
-        drop_source(&op->fd_source);
-        drop_source(&op->timeout_source);
-        drop_source(&op->cancel_source);
+        xcg_source_drop(&op->fd_source);
+        xcg_source_drop(&op->timeout_source);
+        xcg_source_drop(&op->cancel_source);
         if (r == -ECANCELED)
                 g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                         "waiting for channel %s was cancelled", op->name);

@@ -9,12 +9,18 @@ GError *xcg_error_new(gint neg_errno, const gchar *name)
 {
         gint e = -neg_errno;
 
+        enum xen_channel_name_verdict v;
+
         switch (e) {
         case EINVAL:
+                /* The name, or else the only other argument checked: flags. */
+                v = xen_channel_name_check(name, strlen(name));
+                if (v == XEN_CHANNEL_NAME_OK)
+                        return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                           "channel %s: unknown open flags", name);
                 return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                                    "invalid channel name \"%s\": %s", name,
-                                   xen_channel_name_verdict_str(
-                                           xen_channel_name_check(name, strlen(name))));
+                                   xen_channel_name_verdict_str(v));
         case ETIMEDOUT:
                 return g_error_new(G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                    "channel %s did not appear in time", name);

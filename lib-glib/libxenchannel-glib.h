@@ -70,20 +70,24 @@ typedef void (*XenChannelConnectedFunc)(XenChannelWatch *watch, const gchar *nam
 typedef void (*XenChannelDisconnectedFunc)(XenChannelWatch *watch, const gchar *name,
                                            gpointer user_data);
 
-/* NULL with error set (G_IO_ERROR_INVALID_ARGUMENT, or no dev_dir). */
+/* NULL with error set: G_IO_ERROR_INVALID_ARGUMENT (a name that breaks the
+ * grammar, or flags other than XEN_CHANNEL_OPEN_NONBLOCK), G_IO_ERROR_NOT_FOUND
+ * (dev_dir does not exist). */
 XenChannelWatch *xen_channel_watch_new(struct xen_channel_ctx *ctx, const gchar *name,
                                        guint flags, XenChannelConnectedFunc connected,
                                        XenChannelDisconnectedFunc disconnected,
                                        gpointer user_data, GDestroyNotify user_data_free,
                                        GError **error);
 /* Stop watching; closes the fd if connected (without calling disconnected).
- * Safe to call from inside the callbacks. */
+ * Safe to call from inside the callbacks (inside disconnected() the fd is
+ * closed once, when the callback returns). */
 void xen_channel_watch_free(XenChannelWatch *watch);
 /* The current fd, or -1 while not connected. */
 gint xen_channel_watch_get_fd(XenChannelWatch *watch);
 /* Drop the current connection (e.g. the agent read EOF/EIO, or the peer
  * broke the protocol): disconnected() runs now, and the channel is reopened
- * as after a hangup. Nothing happens while not connected. */
+ * as after a hangup. Nothing happens while not connected, nor from inside
+ * disconnected(). */
 void xen_channel_watch_disconnect(XenChannelWatch *watch);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(XenChannelWatch, xen_channel_watch_free)

@@ -25,6 +25,8 @@
 struct _XenChannelWatch {
         gint refs;
         gboolean freed;
+        gboolean disconnecting; /* inside disconnected(): drop_connection
+                                 * owns the fd until it returns */
         struct xen_channel_ctx *ctx;
         struct xen_channel_monitor *mon;
         gchar *name;
@@ -41,15 +43,6 @@ struct _XenChannelWatch {
         gint64 connected_at;
         guint backoff_ms;
 };
-
-static void drop_source(GSource **s)
-{
-        if (*s) {
-                g_source_destroy(*s);
-                g_source_unref(*s);
-                *s = NULL;
-        }
-}
 
 static void watch_unref(XenChannelWatch *w)
 {
@@ -77,14 +70,14 @@ static gboolean on_retry(gpointer data)
 {
         XenChannelWatch *w = data;
 
-        drop_source(&w->retry_source);
+        xcg_source_drop(&w->retry_source);
         try_connect(w);
         return G_SOURCE_REMOVE;
 }
 
 static void schedule_retry(XenChannelWatch *w, guint ms)
 {
-        drop_source(&w->retry_source);
+        xcg_source_drop(&w->retry_source);
         w->retry_source = attach(w, ms ? g_timeout_source_new(ms) : g_idle_source_new(),
                                  on_retry);
 }
@@ -100,9 +93,10 @@ static void drop_connection(XenChannelWatch *w)
 {
         gint fd = w->fd;
 
-        if (fd < 0)
+        if (fd < 0 || w->disconnecting)
                 return;
-        drop_source(&w->hup_source);
+        w->disconnecting = TRUE;
+        xcg_source_drop(&w->hup_source);
         if (g_get_monotonic_time() - w->connected_at >= STABLE_US)
                 w->backoff_ms = 0;
         else
@@ -111,6 +105,7 @@ static void drop_connection(XenChannelWatch *w)
         w->refs++;
         if (w->disconnected)
                 w->disconnected(w, w->name, w->user_data);
+        w->disconnecting = FALSE;
         w->fd = -1;
         close(fd);
         if (!w->freed)
@@ -169,7 +164,7 @@ static gboolean on_link(gint fd, GIOCondition cond, gpointer data)
                 drop_connection(w);
         if (r != XEN_CHANNEL_ABSENT && !w->freed) {
                 /* A link that (re)appeared is news: try at once. */
-                drop_source(&w->retry_source);
+                xcg_source_drop(&w->retry_source);
                 w->backoff_ms = 0;
                 try_connect(w);
         }
@@ -191,7 +186,8 @@ XCG_EXPORT XenChannelWatch *xen_channel_watch_new(struct xen_channel_ctx *ctx,
 
         g_return_val_if_fail(ctx != NULL, NULL);
         g_return_val_if_fail(name != NULL, NULL);
-        r = xen_channel_monitor_new(ctx, name, &mon);
+        r = flags & ~(guint)XEN_CHANNEL_OPEN_NONBLOCK ? -EINVAL
+                                                      : xen_channel_monitor_new(ctx, name, &mon);
         if (r < 0) {
                 g_propagate_error(error, xcg_error_new(r, name));
                 return NULL;
@@ -222,10 +218,11 @@ XCG_EXPORT void xen_channel_watch_free(XenChannelWatch *w)
         if (!w || w->freed)
                 return;
         w->freed = TRUE;
-        drop_source(&w->mon_source);
-        drop_source(&w->hup_source);
-        drop_source(&w->retry_source);
-        if (w->fd >= 0) {
+        xcg_source_drop(&w->mon_source);
+        xcg_source_drop(&w->hup_source);
+        xcg_source_drop(&w->retry_source);
+        /* Inside disconnected() the fd is drop_connection's to close. */
+        if (w->fd >= 0 && !w->disconnecting) {
                 close(w->fd);
                 w->fd = -1;
         }
@@ -239,7 +236,7 @@ XCG_EXPORT gint xen_channel_watch_get_fd(XenChannelWatch *w)
 
 XCG_EXPORT void xen_channel_watch_disconnect(XenChannelWatch *w)
 {
-        if (w->freed || w->fd < 0)
+        if (w->freed || w->fd < 0 || w->disconnecting)
                 return;
         w->refs++;
         drop_connection(w);

@@ -7,6 +7,16 @@
 
 #define XCG_EXPORT __attribute__((visibility("default")))
 
+/* Destroy and release a source we attached and kept, and forget it. */
+static inline void xcg_source_drop(GSource **s)
+{
+        if (*s) {
+                g_source_destroy(*s);
+                g_source_unref(*s);
+                *s = NULL;
+        }
+}
+
 /* A GError for a negative errno of libxenchannel, about channel name. */
 GError *xcg_error_new(gint neg_errno, const gchar *name);
 

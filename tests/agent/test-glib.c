@@ -22,6 +22,8 @@ typedef struct {
         gint connects, disconnects;
         gint last_fd;
         gboolean free_in_callback;
+        gboolean disconnect_in_callback;
+        gint probe_fd;
         XenChannelWatch *watch;
 } Fixture;
 
@@ -170,6 +172,17 @@ static void test_open(Fixture *f, gconstpointer data)
 
 static void test_open_errors(Fixture *f, gconstpointer data)
 {
+        /* a valid name with unknown flags: say what is wrong, not "invalid
+         * channel name" */
+        make_link(f);
+        xen_channel_open_async(f->dev.ctx, NAME, 0, 0x80, NULL, open_done, f);
+        run(f);
+        g_assert_error(f->error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+        g_assert_null(strstr(f->error->message, "invalid channel name"));
+        g_assert_nonnull(strstr(f->error->message, "flags"));
+        g_assert_cmpint(f->fd, ==, -1);
+        g_clear_error(&f->error);
+        fake_dev_unlink(&f->dev, NAME);
         xen_channel_open_async(f->dev.ctx, NAME, 0, 0, NULL, open_done, f);
         run(f);
         g_assert_error(f->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
@@ -200,9 +213,18 @@ static void on_disconnected(XenChannelWatch *w, const gchar *name, gpointer data
         f->disconnects++;
         /* the fd is still open during the callback */
         g_assert_cmpint(fcntl(f->last_fd, F_GETFD), >=, 0);
+        if (f->disconnect_in_callback)
+                xen_channel_watch_disconnect(w);        /* must be a no-op */
         if (f->free_in_callback) {
                 xen_channel_watch_free(w);
                 f->watch = NULL;
+                /* take the lowest number from the channel's up: the
+                 * channel's own if the free closed it already; nobody may
+                 * close our fd behind our back after this */
+                gint null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+                f->probe_fd = fcntl(null_fd, F_DUPFD_CLOEXEC, f->last_fd);
+                close(null_fd);
         }
         g_main_loop_quit(f->loop);
 }
@@ -269,8 +291,37 @@ static void test_watch_free_in_callback(Fixture *f, gconstpointer data)
         run(f);
         g_assert_null(f->watch);
         g_assert_cmpint(f->disconnects, ==, 1);
+        /* the channel fd was closed once, not a second time after the
+         * callback (which would have closed our /dev/null) */
+        g_assert_cmpint(f->probe_fd, >=, 0);
+        g_assert_cmpint(fcntl(f->probe_fd, F_GETFD), >=, 0);
+        if (f->probe_fd != f->last_fd)
+                g_assert_cmpint(fcntl(f->last_fd, F_GETFD), ==, -1);
+        close(f->probe_fd);
         /* nothing left that would fire */
         g_assert_false(g_main_context_iteration(NULL, FALSE));
+}
+
+/* xen_channel_watch_disconnect() from inside disconnected() does nothing
+ * (it used to call disconnected() again, without end). */
+static void test_watch_disconnect_in_callback(Fixture *f, gconstpointer data)
+{
+        g_autoptr(GError) error = NULL;
+        XenChannelWatch *w;
+
+        make_link(f);
+        w = xen_channel_watch_new(f->dev.ctx, NAME, 0, on_connected, on_disconnected, f,
+                                  NULL, &error);
+        g_assert_no_error(error);
+        run(f);
+        g_assert_cmpint(f->connects, ==, 1);
+        f->disconnect_in_callback = TRUE;
+        xen_channel_watch_disconnect(w);
+        g_assert_cmpint(f->disconnects, ==, 1);
+        g_assert_cmpint(xen_channel_watch_get_fd(w), ==, -1);
+        run(f);
+        g_assert_cmpint(f->connects, ==, 2);
+        xen_channel_watch_free(w);
 }
 
 static void test_watch_errors(Fixture *f, gconstpointer data)
@@ -278,6 +329,11 @@ static void test_watch_errors(Fixture *f, gconstpointer data)
         g_autoptr(GError) error = NULL;
 
         g_assert_null(xen_channel_watch_new(f->dev.ctx, "a..b", 0, NULL, NULL, NULL, NULL,
+                                            &error));
+        g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+        g_clear_error(&error);
+        /* unknown flags: refused now, not retried with a backoff forever */
+        g_assert_null(xen_channel_watch_new(f->dev.ctx, NAME, 0x80, NULL, NULL, NULL, NULL,
                                             &error));
         g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
@@ -296,6 +352,7 @@ int main(int argc, char **argv)
         ADD("/agent-glib/open/errors", test_open_errors);
         ADD("/agent-glib/watch/lifecycle", test_watch);
         ADD("/agent-glib/watch/free-in-callback", test_watch_free_in_callback);
+        ADD("/agent-glib/watch/disconnect-in-callback", test_watch_disconnect_in_callback);
         ADD("/agent-glib/watch/errors", test_watch_errors);
         return g_test_run();
 }
