@@ -244,12 +244,16 @@ int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_info **list
                      size_t *n);
 
 /*
- * Wait until <dev_dir>/xen-channel/<name> exists, with inotify (no polling),
- * also when the folder does not exist yet (dev_dir itself must exist). Returns
- * as soon as the link appears, whether or not it resolves. timeout_ms: -1
- * waits forever, 0 only looks. Returns 0, or -ETIMEDOUT when it did not
- * appear in time, -EINVAL for an invalid name, -EINTR when a signal
- * interrupted the wait (call again), -ENOENT when dev_dir does not exist.
+ * Wait until <dev_dir>/xen-channel/<name> exists as a symlink, with inotify
+ * (no polling), also when the folder does not exist yet or is deleted and
+ * made again meanwhile (dev_dir itself must exist). Returns as soon as the
+ * link appears, whether or not it resolves. timeout_ms: -1 (any negative)
+ * waits forever, 0 only looks; the time is measured on CLOCK_MONOTONIC.
+ * Returns 0, or -ETIMEDOUT when it did not appear in time, -EINVAL for an
+ * invalid name, -EINTR when a signal handler interrupted the wait (not
+ * restarted, so that the caller can look at its flags; call again with the
+ * time left), -ENOENT when dev_dir does not exist or disappears during the
+ * wait. Not thread-safe on one ctx (it keeps an inotify fd in the ctx).
  */
 int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_ms);
 
@@ -278,7 +282,9 @@ void xen_channel_monitor_free(struct xen_channel_monitor *mon);
 int xen_channel_monitor_get_fd(const struct xen_channel_monitor *mon);
 /* The link path watched: <dev_dir>/xen-channel/<name>. */
 const char *xen_channel_monitor_get_path(const struct xen_channel_monitor *mon);
-/* Returns an enum xen_channel_link_state or a negative errno. Never blocks. */
+/* Returns an enum xen_channel_link_state or a negative errno (-ENOENT: dev_dir
+ * is gone). Never blocks. Lost events (IN_Q_OVERFLOW) do no harm: every call
+ * looks at the link and re-watches the folder by its path. */
 int xen_channel_monitor_process(struct xen_channel_monitor *mon);
 
 enum xen_channel_open_flags {
@@ -288,12 +294,16 @@ enum xen_channel_open_flags {
 /*
  * Wait for (as xen_channel_wait) and open a channel: O_RDWR|O_NOCTTY|O_CLOEXEC,
  * raw mode (xen_channel_make_raw), O_NONBLOCK with XEN_CHANNEL_OPEN_NONBLOCK.
+ * Only a link of the form the helper makes, "../hvcN" (N < 16), is followed:
+ * the tty opened is <dev_dir>/hvcN, exactly the one read from the link. A
+ * link to anywhere else (an absolute path, another file, "../hvc1/..") is
+ * refused without being opened, as xen_channel_list() does not list it.
  * Returns the fd or a negative errno:
- *   -EINVAL     the name breaks the grammar (nothing looked at)
+ *   -EINVAL     the name breaks the grammar (nothing looked at), or unknown flags
  *   -ENOENT     absent, and timeout_ms was 0
  *   -ETIMEDOUT  absent when the timeout expired
  *   -ENODEV     the link is dangling, or no console is behind the tty
- *   -ENOTTY     the link leads to something that is not a tty
+ *   -ENOTTY     the link is not of the form ../hvcN, or hvcN is not a tty
  *   -EINTR      a signal interrupted the wait
  *
  * HANGUP. A channel is a byte stream that ends with a hangup: after a
@@ -327,8 +337,15 @@ int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, int *fd,
 int xen_channel_is_hangup(int fd);
 
 /*
- * Put a tty in raw mode: no echo, no line editing, no signals, no CR/LF
- * mapping, no software flow control, 8 bits, no parity, VMIN 1 / VTIME 0.
+ * Put a tty in raw mode, 8-bit clean: cfmakeraw() (no echo, no line editing,
+ * no signals, no CR/LF mapping, no output processing, 8 bits, no parity),
+ * plus no software flow control in either direction (IXON/IXOFF/IXANY: the
+ * tty would eat ^S/^Q or send them itself), no parity check, and
+ * CLOCAL|CREAD (an hvc has no modem lines; make sure input is received).
+ * VMIN 1 / VTIME 0: a blocking read() waits for at least one byte and
+ * returns what is there, so it never returns 0 on a live channel and 0
+ * (like EIO) always means hangup. Checked after tcsetattr (which succeeds
+ * when any one change took): -EIO when the tty refused raw mode.
  * -ENOTTY when fd is not a tty.
  */
 int xen_channel_make_raw(int fd);

@@ -17,10 +17,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "xen-channel-private.h"
+#include "agent-internal.h"
+#include "state-internal.h"
 
 XC_EXPORT int xen_channel_make_raw(int fd)
 {
@@ -49,42 +49,61 @@ XC_EXPORT int xen_channel_make_raw(int fd)
         return 0;
 }
 
-static char *link_path(struct xen_channel_ctx *ctx, const char *name)
+/* The tty a channel link leads to: <dev_dir>/hvcN for a link "../hvcN".
+ * Only links of that form (the form the helper makes, and the only one
+ * xen_channel_list reports) are opened: the agent often runs as root and
+ * opens O_RDWR, and opening an arbitrary file or device can have effects
+ * (a serial line raises DTR, a tape rewinds). Opening <dev_dir>/hvcN rather
+ * than the link itself also opens exactly what was checked, even when the
+ * link is replaced meanwhile. */
+static int link_tty(struct xen_channel_ctx *ctx, const char *name, char *tty, size_t size)
 {
-        char *p;
+        char path[PATH_MAX], target[PATH_MAX];
+        ssize_t len;
+        int slot;
 
-        if (asprintf(&p, "%s/%s/%s", ctx->dev_dir, XC_LINK_DIR, name) < 0)
-                return NULL;
-        return p;
+        if (snprintf(path, sizeof(path), "%s/%s/%s", ctx->dev_dir, XC_LINK_DIR, name) >=
+            (int)sizeof(path))
+                return -ENAMETOOLONG;
+        len = readlink(path, target, sizeof(target) - 1);
+        if (len < 0) {
+                int r = errno == EINVAL ? -ENOTTY : -errno;
+
+                if (r != -ENOENT)       /* gone again: absent, not an error */
+                        err(ctx, "cannot read the link %s: %s", path,
+                            r == -ENOTTY ? "not a symlink" : strerror(-r));
+                return r;
+        }
+        target[len] = '\0';
+        slot = xc_link_target_slot(target);
+        if (slot < 0) {
+                err(ctx, "%s points at %s, not at ../hvcN: not a channel link, not opened",
+                    path, target);
+                return -ENOTTY;
+        }
+        if (snprintf(tty, size, "%s/hvc%d", ctx->dev_dir, slot) >= (int)size)
+                return -ENAMETOOLONG;
+        return 0;
 }
 
-/* open() failed with ENOENT: the link went away again, or it dangles. */
-static int classify_enoent(struct xen_channel_ctx *ctx, const char *path)
-{
-        struct stat st;
-
-        if (lstat(path, &st) < 0)
-                return -ENOENT;
-        err(ctx, "%s is dangling: its tty does not exist", path);
-        return -ENODEV;
-}
-
-/* Open an existing link. Always O_NONBLOCK for the open itself so that a tty
+/* Open a channel's tty. Always O_NONBLOCK for the open itself so that a tty
  * waiting for carrier cannot hang us; the flag is dropped afterwards unless
  * the caller asked for it. */
-static int open_link(struct xen_channel_ctx *ctx, const char *path, unsigned flags)
+static int open_tty(struct xen_channel_ctx *ctx, const char *path, unsigned flags)
 {
         int fd, r;
 
         fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
                 r = -errno;
-                if (r == -ENOENT)
-                        return classify_enoent(ctx, path);
+                if (r == -ENOENT) {
+                        err(ctx, "the channel link dangles: %s does not exist", path);
+                        return -ENODEV;
+                }
                 if (r == -ENXIO)
                         r = -ENODEV;
                 if (r == -ENODEV)
-                        err(ctx, "%s: no console behind its tty", path);
+                        err(ctx, "%s: no console behind this tty", path);
                 else
                         err(ctx, "cannot open %s: %s", path, strerror(-r));
                 return r;
@@ -113,7 +132,7 @@ static int open_link(struct xen_channel_ctx *ctx, const char *path, unsigned fla
 XC_EXPORT int xen_channel_open(struct xen_channel_ctx *ctx, const char *name, int timeout_ms,
                                unsigned flags)
 {
-        char *path;
+        char tty[PATH_MAX];
         int r;
 
         if (flags & ~(unsigned)XEN_CHANNEL_OPEN_NONBLOCK)
@@ -123,20 +142,10 @@ XC_EXPORT int xen_channel_open(struct xen_channel_ctx *ctx, const char *name, in
                 r = -ENOENT;
         if (r < 0)
                 return r;
-        path = link_path(ctx, name);
-        if (!path)
-                return -ENOMEM;
-        r = open_link(ctx, path, flags);
-        free(path);
-        return r;
-}
-
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        r = link_tty(ctx, name, tty, sizeof(tty));
+        if (r < 0)
+                return r;
+        return open_tty(ctx, tty, flags);
 }
 
 /* Sleep up to ms, but wake early when the link changes. */
@@ -158,22 +167,15 @@ static int nap(struct xen_channel_ctx *ctx, const char *name, int ms)
 XC_EXPORT int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, int *fd,
                                  int timeout_ms, unsigned flags)
 {
-        long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+        long long deadline = xc_deadline(timeout_ms);
         int backoff = 10, r;
 
         if (*fd >= 0)
                 close(*fd);
         *fd = -1;
         for (;;) {
-                int left = -1;
+                int left = xc_ms_left(deadline, timeout_ms);
 
-                if (timeout_ms > 0) {
-                        long long d = deadline - now_ms();
-
-                        left = d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
-                } else if (timeout_ms == 0) {
-                        left = 0;
-                }
                 r = xen_channel_open(ctx, name, left, flags);
                 if (r >= 0) {
                         *fd = r;

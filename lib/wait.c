@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent-internal.h"
 #include "xen-channel-private.h"
 
 struct xen_channel_monitor {
@@ -274,6 +275,21 @@ static long long now_ms(void)
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+long long xc_deadline(int timeout_ms)
+{
+        return timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+}
+
+int xc_ms_left(long long deadline, int timeout_ms)
+{
+        long long d;
+
+        if (timeout_ms <= 0)
+                return timeout_ms < 0 ? -1 : 0;
+        d = deadline - now_ms();
+        return d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
+}
+
 static bool link_exists(struct xen_channel_ctx *ctx, const char *name)
 {
         char path[PATH_MAX], target[8];
@@ -326,7 +342,7 @@ static void wait_done(struct xen_channel_ctx *ctx, struct xen_channel_monitor *m
 XC_EXPORT int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_ms)
 {
         struct xen_channel_monitor *mon;
-        long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+        long long deadline = xc_deadline(timeout_ms);
         int r;
 
         r = check_name(ctx, name);
@@ -349,23 +365,15 @@ XC_EXPORT int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, in
         }
         for (;;) {
                 struct pollfd pfd = { .fd = mon->fd, .events = POLLIN };
-                int left = -1;
+                int left;
 
                 r = xen_channel_monitor_process(mon);
                 if (r != XEN_CHANNEL_ABSENT)
                         break;
-                if (timeout_ms == 0) {
+                left = xc_ms_left(deadline, timeout_ms);
+                if (left == 0) {
                         r = -ETIMEDOUT;
                         break;
-                }
-                if (timeout_ms > 0) {
-                        long long d = deadline - now_ms();
-
-                        if (d <= 0) {
-                                r = -ETIMEDOUT;
-                                break;
-                        }
-                        left = d > INT_MAX ? INT_MAX : (int)d;
                 }
                 if (poll(&pfd, 1, left) < 0) {
                         r = -errno;

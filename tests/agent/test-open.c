@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -234,6 +235,24 @@ static void test_errors(void **state)
         close(fd);
         fake_dev_link(&f->dev, "plain.0", "../plain");
         assert_int_equal(xen_channel_open(f->dev.ctx, "plain.0", 0, 0), -ENOTTY);
+        /* hvcN itself not a tty: opened, then refused */
+        fake_dev_hvc(&f->dev, 5, path);
+        fake_dev_link(&f->dev, "plainhvc.0", "../hvc5");
+        assert_int_equal(xen_channel_open(f->dev.ctx, "plainhvc.0", 0, 0), -ENOTTY);
+        /* Links not of the library's form ../hvcN are not opened at all,
+         * not even when they lead to a tty: a folder, */
+        snprintf(path, sizeof(path), "%s/somedir", f->dev.dev_dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        fake_dev_link(&f->dev, "dir.0", "../somedir");
+        assert_int_equal(xen_channel_open(f->dev.ctx, "dir.0", 0, 0), -ENOTTY);
+        /* an absolute path to a working tty, */
+        fake_dev_link(&f->dev, "abs.0", f->pty.path);
+        assert_int_equal(xen_channel_open(f->dev.ctx, "abs.0", 0, 0), -ENOTTY);
+        /* a path that only starts like ../hvcN */
+        fake_dev_link(&f->dev, "sneaky.0", "../hvc3/../hvc3");
+        assert_int_equal(xen_channel_open(f->dev.ctx, "sneaky.0", 0, 0), -ENOTTY);
+        fake_dev_link(&f->dev, "slot.0", "../hvc16");
+        assert_int_equal(xen_channel_open(f->dev.ctx, "slot.0", 0, 0), -ENOTTY);
         assert_int_equal(xen_channel_make_raw(-1), -EBADF);
 }
 
