@@ -4,6 +4,7 @@
  * its errors into one clear log line and an exit code.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,39 @@ static int xenstore_failed(struct xen_channel_ctx *ctx, int devid, int r)
         return EXIT_XENSTORE;
 }
 
-static int tty_unknown(int devid, int r)
+/*
+ * The library answers -ENOTDIR for the run folder and for the device folder
+ * or its xen-channel folder alike. Only to name the right one in the log
+ * line, look which of them is not a plain folder (nothing is acted upon).
+ */
+static const char *unsafe_folder(const struct xen_channel_ctx *ctx, char *buf, size_t size)
 {
+        const char *run = xen_channel_ctx_get_run_dir(ctx);
+        const char *dev = xen_channel_ctx_get_dev_dir(ctx);
+        struct stat st;
+
+        if (lstat(run, &st) == 0 && !S_ISDIR(st.st_mode))
+                return run;
+        if (lstat(dev, &st) == 0 && !S_ISDIR(st.st_mode))
+                return dev;
+        snprintf(buf, size, "%s/" XC_LINK_DIR_NAME, strcmp(dev, "/") == 0 ? "" : dev);
+        return buf;
+}
+
+/* who: "console-N" or "sync". */
+static int unsafe_dir(const struct xen_channel_ctx *ctx, const char *who)
+{
+        char buf[PATH_MAX];
+
+        log_err("%s: refusing %s: a symlink or not a folder; make it a plain folder and "
+                "run \"xen-channel-helper sync\"", who, unsafe_folder(ctx, buf, sizeof(buf)));
+        return EXIT_UNSAFE_DIR;
+}
+
+static int tty_unknown(const struct xen_channel_ctx *ctx, int devid, int r)
+{
+        char who[16];
+
         switch (r) {
         case -ENODEV:
                 log_err("console-%d: not bound to the xenconsole driver: its tty cannot "
@@ -76,6 +108,9 @@ static int tty_unknown(int devid, int r)
                 log_err("console-%d: its hvc slot has no tty (only hvc0..hvc%d exist)",
                         devid, XEN_CHANNEL_HVC_TTYS - 1);
                 return EXIT_NO_TTY;
+        case -ENOTDIR:
+                snprintf(who, sizeof(who), "console-%d", devid);
+                return unsafe_dir(ctx, who);
         default:
                 log_err("console-%d: cannot work out its tty: %s", devid, strerror(-r));
                 return EXIT_FAILED;
@@ -131,7 +166,7 @@ int cmd_export(struct xen_channel_ctx *ctx, int devid)
                 slot = -ENXIO;
         if (slot < 0) {
                 free(name);
-                return tty_unknown(devid, slot);
+                return tty_unknown(ctx, devid, slot);
         }
         r = print_properties(ctx, devid, name, slot);
         if (r == EXIT_DONE)
@@ -159,32 +194,44 @@ static int slot_from_env(int devid, const struct udev_env *env)
         return slot;
 }
 
-int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
+/*
+ * link and unlink: the channel udev stored for the console, checked. Returns
+ * the slot, or -(exit code): EXIT_DONE when there is no channel at all.
+ */
+static int channel_from_env(int devid, const struct udev_env *env, const char *verb)
 {
-        int slot, r;
-
         if (!env->name) {
-                log_info("console-%d: no XEN_CHANNEL_NAME: not a channel, nothing to link",
-                         devid);
-                return EXIT_DONE;
+                log_info("console-%d: no XEN_CHANNEL_NAME: not a channel, nothing to %s",
+                         devid, verb);
+                return -EXIT_DONE;
         }
         if (!name_acceptable(devid, env->name, strlen(env->name)))
-                return EXIT_BAD_NAME;
-        slot = slot_from_env(devid, env);
-        if (slot < 0)
+                return -EXIT_BAD_NAME;
+        return slot_from_env(devid, env);
+}
+
+int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
+{
+        char who[16];
+        int slot, r;
+
+        slot = channel_from_env(devid, env, "link");
+        if (slot <= 0)
                 return -slot;
 
         r = xen_channel_link_add(ctx, env->name, devid, slot);
+        snprintf(who, sizeof(who), "console-%d", devid);
         switch (r) {
         case 0:
                 log_info("console-%d: linked %s/" XC_LINK_DIR_NAME "/%s -> hvc%d", devid,
                          xen_channel_ctx_get_dev_dir(ctx), env->name, slot);
                 return EXIT_DONE;
         case -ENOTDIR:
-                log_err("console-%d: refusing %s/" XC_LINK_DIR_NAME ": a symlink or not a "
-                        "folder; remove it and run \"xen-channel-helper sync\"", devid,
-                        xen_channel_ctx_get_dev_dir(ctx));
-                return EXIT_UNSAFE_DIR;
+                return unsafe_dir(ctx, who);
+        case -ENOTEMPTY:
+                log_err("console-%d: channel \"%s\" not linked: a file or folder that is not "
+                        "a link is in its place", devid, env->name);
+                return EXIT_FAILED;
         case -EEXIST:
                 log_warning("console-%d: channel name \"%s\" is already taken by a console "
                             "with a lower devid; not linked", devid, env->name);
@@ -211,19 +258,14 @@ static bool link_exists(const struct xen_channel_ctx *ctx, const char *name)
 
 static int remove_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
 {
+        char who[16];
         bool gone;
         int slot, r;
 
-        if (!env->name) {
-                log_info("console-%d: no XEN_CHANNEL_NAME: not a channel, nothing to unlink",
-                         devid);
-                return EXIT_DONE;
-        }
-        if (!name_acceptable(devid, env->name, strlen(env->name)))
-                return EXIT_BAD_NAME;
-        slot = slot_from_env(devid, env);
-        if (slot < 0)
+        slot = channel_from_env(devid, env, "unlink");
+        if (slot <= 0)
                 return -slot;
+        snprintf(who, sizeof(who), "console-%d", devid);
 
         /* The library treats a missing link as done; look first, only to
          * say so in the log. */
@@ -244,9 +286,7 @@ static int remove_link(struct xen_channel_ctx *ctx, int devid, const struct udev
                            "left alone", devid, env->name, slot);
                 return EXIT_DONE;
         case -ENOTDIR:
-                log_err("console-%d: refusing %s/" XC_LINK_DIR_NAME ": a symlink or not a "
-                        "folder", devid, xen_channel_ctx_get_dev_dir(ctx));
-                return EXIT_UNSAFE_DIR;
+                return unsafe_dir(ctx, who);
         default:
                 log_err("console-%d: cannot remove link of channel \"%s\": %s", devid,
                         env->name, strerror(-r));
@@ -277,15 +317,30 @@ int cmd_sync(struct xen_channel_ctx *ctx)
                 log_info("sync: %d channel(s) linked", r);
                 return EXIT_DONE;
         }
+        /* The first error decides, with the exit codes of the other commands. */
         switch (r) {
         case -ENOTDIR:
-                log_err("sync: refusing %s/" XC_LINK_DIR_NAME ": a symlink or not a folder",
-                        xen_channel_ctx_get_dev_dir(ctx));
-                return EXIT_UNSAFE_DIR;
+                return unsafe_dir(ctx, "sync");
+        case -EINVAL:
+                log_err("sync: a console's channel name was rejected; it was not linked");
+                return EXIT_BAD_NAME;
+        case -EEXIST:
+                log_warning("sync: two consoles carry the same channel name; the lower devid "
+                            "keeps the link");
+                return EXIT_CLASH;
+        case -ENXIO:
+        case -ENODEV:
+                log_err("sync: a channel's hvc slot has no tty; it was not linked");
+                return EXIT_NO_TTY;
+        case -ENOTEMPTY:
+                log_err("sync: a file or folder that is not a link is in a channel's place; "
+                        "it was not linked");
+                return EXIT_FAILED;
         case -ETIMEDOUT:
         case -EHOSTDOWN:
         case -EIO:
         case -EACCES:
+        case -EPERM:
                 log_err("sync: xenstore failed: %s", strerror(-r));
                 return EXIT_XENSTORE;
         default:

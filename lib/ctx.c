@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The library context: roots that tests point elsewhere, and logging. */
-#define _GNU_SOURCE /* secure_getenv */
+#define _GNU_SOURCE /* secure_getenv, strndup */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -102,15 +102,23 @@ XC_EXPORT int xen_channel_ctx_get_log_priority(const struct xen_channel_ctx *ctx
         return ctx->log_priority;
 }
 
-/* Both roots must be absolute: relative roots would depend on the cwd of
- * whoever runs the helper (udev runs it in /). */
+/*
+ * Both roots must be absolute: relative roots would depend on the cwd of
+ * whoever runs the helper (udev runs it in /). Trailing slashes are dropped:
+ * with one, open() follows a symlink even with O_NOFOLLOW, and the refusal of
+ * a symlinked device or run folder would be bypassed.
+ */
 static int set_root(char **slot, const char *dir)
 {
+        size_t len;
         char *copy;
 
         if (!dir || dir[0] != '/')
                 return -EINVAL;
-        copy = strdup(dir);
+        len = strlen(dir);
+        while (len > 1 && dir[len - 1] == '/')
+                len--;
+        copy = strndup(dir, len);
         if (!copy)
                 return -ENOMEM;
         free(*slot);

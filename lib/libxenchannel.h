@@ -51,7 +51,9 @@ void xen_channel_ctx_set_log_fn(struct xen_channel_ctx *ctx, xen_channel_log_fn 
 void xen_channel_ctx_set_log_priority(struct xen_channel_ctx *ctx, int priority);
 int xen_channel_ctx_get_log_priority(const struct xen_channel_ctx *ctx);
 
-/* Folder that holds hvcM and xen-channel/ (default "/dev"). Absolute path. */
+/* Folder that holds hvcM and xen-channel/ (default "/dev"). Absolute path;
+ * trailing slashes are dropped (with one, a symlinked folder would be
+ * followed instead of refused). */
 int xen_channel_ctx_set_dev_dir(struct xen_channel_ctx *ctx, const char *dir);
 const char *xen_channel_ctx_get_dev_dir(const struct xen_channel_ctx *ctx);
 /* Folder for the helper's state and lock (default "/run/xen-channel"). */
@@ -201,7 +203,9 @@ int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
  * symlink or not a directory (-ENOTDIR). Serialised with other helpers by a
  * lock in the run folder. When the name is already linked to another bound
  * console's tty, the lower devid keeps it and -EEXIST is returned for the
- * higher one (logged at warning).
+ * higher one (logged at warning). slot is 1..7 (0 is the primary console:
+ * -EINVAL; 8 and up have no tty: -ENXIO). A file or folder at the link's
+ * place is not ours and is never replaced: -ENOTEMPTY (logged at err).
  */
 int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name, int devid,
                          int slot);

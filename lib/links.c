@@ -25,28 +25,18 @@
 
 #define TARGET_PREFIX "../hvc"
 
-static bool devid_ok(int devid)
-{
-        return devid >= XEN_CHANNEL_DEVID_MIN && devid <= XEN_CHANNEL_DEVID_MAX;
-}
-
 int xc_link_target_slot(const char *target)
 {
-        const char *p;
-        int slot = 0;
+        const char *p, *end;
+        int slot;
 
         if (strncmp(target, TARGET_PREFIX, strlen(TARGET_PREFIX)) != 0)
                 return -1;
         p = target + strlen(TARGET_PREFIX);
-        if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] != '\0'))
+        end = p + strlen(p);
+        slot = xc_parse_small_uint(&p, end);
+        if (slot < 0 || p != end || slot >= XEN_CHANNEL_HVC_SLOTS)
                 return -1;
-        for (; *p; p++) {
-                if (*p < '0' || *p > '9')
-                        return -1;
-                slot = slot * 10 + (*p - '0');
-                if (slot >= XEN_CHANNEL_HVC_SLOTS)
-                        return -1;
-        }
         return slot;
 }
 
@@ -105,9 +95,26 @@ static int read_link(int link_fd, const char *name, char *buf, size_t size)
         return 0;
 }
 
+/*
+ * Only a symlink (or nothing) may be replaced: a file or folder at the link's
+ * place is not ours. udev refuses such a "conflicting inode" the same way.
+ */
+static int check_replaceable(struct xen_channel_ctx *ctx, int link_fd, const char *name)
+{
+        struct stat st;
+
+        if (fstatat(link_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(st.st_mode))
+                return 0;
+        err(ctx, "%s/%s/%s is a %s, not a symlink: left alone; remove it to let the "
+            "channel be linked", ctx->dev_dir, XC_LINK_DIR, name,
+            S_ISDIR(st.st_mode) ? "folder" : "file");
+        return -ENOTEMPTY;
+}
+
 int xc_link_set(struct xen_channel_ctx *ctx, int link_fd, const char *name, int slot)
 {
         char target[32], cur[64], tmp[XEN_CHANNEL_NAME_MAX + 32];
+        int r;
 
         snprintf(target, sizeof(target), TARGET_PREFIX "%d", slot);
         if (read_link(link_fd, name, cur, sizeof(cur)) == 0 && strcmp(cur, target) == 0) {
@@ -115,12 +122,15 @@ int xc_link_set(struct xen_channel_ctx *ctx, int link_fd, const char *name, int 
                     target);
                 return 0;
         }
+        r = check_replaceable(ctx, link_fd, name);
+        if (r < 0)
+                return r;
         /* A valid name never starts with '.', so the temp name cannot be a
          * channel's; the pid keeps helpers that bypass the lock apart. */
         snprintf(tmp, sizeof(tmp), ".%s.%ld.tmp", name, (long)getpid());
         (void)unlinkat(link_fd, tmp, 0);
         if (symlinkat(target, link_fd, tmp) < 0 || renameat(link_fd, tmp, link_fd, name) < 0) {
-                int r = -errno;
+                r = -errno;
 
                 (void)unlinkat(link_fd, tmp, 0);
                 err(ctx, "cannot link %s/%s/%s -> %s: %s", ctx->dev_dir, XC_LINK_DIR, name,
@@ -142,31 +152,33 @@ void xc_live_consoles(struct xen_channel_ctx *ctx, bool live[XEN_CHANNEL_DEVID_M
 
 /* ---- the names file: "devid slot name" lines --------------------------- */
 
+/* One field of a claim line: a small number followed by a space. */
+static int parse_field(const char **p, const char *end)
+{
+        int v = xc_parse_small_uint(p, end);
+
+        if (v < 0 || *p >= end || **p != ' ')
+                return -1;
+        (*p)++;
+        return v;
+}
+
+/* "devid slot name", with the same strict rules as the state file. */
 static bool parse_claim_line(const char *line, size_t len, int *devid, struct xc_claim *c)
 {
-        char buf[XEN_CHANNEL_NAME_MAX + 32];
-        char *p, *end;
-        long d, s;
+        const char *p = line, *end = line + len;
+        int d = parse_field(&p, end);
+        int s = parse_field(&p, end);
+        size_t name_len = (size_t)(end - p);
 
-        if (len == 0 || len >= sizeof(buf))
+        if (!xc_devid_valid(d) || s < 1 || s >= XEN_CHANNEL_HVC_TTYS ||
+            xen_channel_name_check(p, name_len) != XEN_CHANNEL_NAME_OK)
                 return false;
-        memcpy(buf, line, len);
-        buf[len] = '\0';
-        d = strtol(buf, &end, 10);
-        if (end == buf || *end != ' ')
-                return false;
-        p = end + 1;
-        s = strtol(p, &end, 10);
-        if (end == p || *end != ' ')
-                return false;
-        p = end + 1;
-        if (!devid_ok((int)d) || s < 0 || s >= XEN_CHANNEL_HVC_TTYS ||
-            xen_channel_name_check(p, strlen(p)) != XEN_CHANNEL_NAME_OK)
-                return false;
-        *devid = (int)d;
+        *devid = d;
         c->used = true;
-        c->slot = (int)s;
-        strcpy(c->name, p);
+        c->slot = s;
+        memcpy(c->name, p, name_len);
+        c->name[name_len] = '\0';
         return true;
 }
 
@@ -328,7 +340,10 @@ static void live_if_contested(struct xen_channel_ctx *ctx, const struct xc_claim
         memset(live, 0, sizeof(bool) * (XEN_CHANNEL_DEVID_MAX + 1));
 }
 
-static int check_name(struct xen_channel_ctx *ctx, const char *name)
+/* A channel the caller names: a valid name, devid 1..9, a slot 1..max_slot - 1
+ * (slot 0 is the primary console, never a channel). */
+static int check_channel(struct xen_channel_ctx *ctx, const char *name, int devid, int slot,
+                         int max_slot)
 {
         enum xen_channel_name_verdict v;
 
@@ -339,6 +354,26 @@ static int check_name(struct xen_channel_ctx *ctx, const char *name)
                 err(ctx, "refusing channel name: %s", xen_channel_name_verdict_str(v));
                 return -EINVAL;
         }
+        if (!xc_devid_valid(devid) || slot < 1 || slot >= XEN_CHANNEL_HVC_SLOTS)
+                return -EINVAL;
+        if (slot >= max_slot) {
+                err(ctx, "console-%d: hvc%d has no tty node; no link made", devid, slot);
+                return -ENXIO;
+        }
+        return 0;
+}
+
+/* Take the run-folder lock and load the claims, and who is live if contested. */
+static int lock_claims(struct xen_channel_ctx *ctx, const char *name, int devid,
+                       struct xc_lock *lock, struct xc_claims *claims,
+                       bool live[XEN_CHANNEL_DEVID_MAX + 1])
+{
+        int r = xc_lock_take(ctx, lock);
+
+        if (r < 0)
+                return r;
+        xc_claims_load(ctx, lock->run_fd, claims);
+        live_if_contested(ctx, claims, name, devid, live);
         return 0;
 }
 
@@ -350,16 +385,10 @@ XC_EXPORT int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name
         struct xc_lock lock;
         int link_fd, r, r2;
 
-        r = check_name(ctx, name);
+        r = check_channel(ctx, name, devid, slot, XEN_CHANNEL_HVC_TTYS);
         if (r < 0)
                 return r;
-        if (!devid_ok(devid) || slot < 0)
-                return -EINVAL;
-        if (slot >= XEN_CHANNEL_HVC_TTYS) {
-                err(ctx, "console-%d: hvc%d has no tty node; no link made", devid, slot);
-                return -ENXIO;
-        }
-        r = xc_lock_take(ctx, &lock);
+        r = lock_claims(ctx, name, devid, &lock, &claims, live);
         if (r < 0)
                 return r;
         link_fd = xc_link_dir_open(ctx, true);
@@ -367,8 +396,6 @@ XC_EXPORT int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name
                 xc_lock_release(&lock);
                 return link_fd;
         }
-        xc_claims_load(ctx, lock.run_fd, &claims);
-        live_if_contested(ctx, &claims, name, devid, live);
         r = xc_link_claim_locked(ctx, link_fd, &claims, live, name, devid, slot);
         r2 = xc_claims_save(ctx, lock.run_fd, &claims);
         close(link_fd);
@@ -384,16 +411,12 @@ XC_EXPORT int xen_channel_link_remove(struct xen_channel_ctx *ctx, const char *n
         struct xc_lock lock;
         int link_fd, r, r2;
 
-        r = check_name(ctx, name);
+        r = check_channel(ctx, name, devid, slot, XEN_CHANNEL_HVC_SLOTS);
         if (r < 0)
                 return r;
-        if (!devid_ok(devid) || slot < 0 || slot >= XEN_CHANNEL_HVC_SLOTS)
-                return -EINVAL;
-        r = xc_lock_take(ctx, &lock);
+        r = lock_claims(ctx, name, devid, &lock, &claims, live);
         if (r < 0)
                 return r;
-        xc_claims_load(ctx, lock.run_fd, &claims);
-        live_if_contested(ctx, &claims, name, devid, live);
         live[devid] = false;    /* it is going away */
         if (claims.c[devid].used && strcmp(claims.c[devid].name, name) == 0)
                 claims.c[devid].used = false;

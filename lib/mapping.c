@@ -153,8 +153,7 @@ XC_EXPORT int xen_channel_map_update(struct xen_channel_map *map,
         return added;
 }
 
-/* Parse an unsigned decimal of 1..3 digits without leading zeros; -1 if malformed. */
-static int parse_small_uint(const char **p, const char *end)
+int xc_parse_small_uint(const char **p, const char *end)
 {
         const char *s = *p;
         int v = 0;
@@ -178,11 +177,11 @@ static int parse_line(const char **p, const char *end, int *devid, int *slot)
 {
         const char *s = *p;
 
-        *devid = parse_small_uint(&s, end);
+        *devid = xc_parse_small_uint(&s, end);
         if (*devid < 0 || s >= end || *s != ' ')
                 return -EINVAL;
         s++;
-        *slot = parse_small_uint(&s, end);
+        *slot = xc_parse_small_uint(&s, end);
         if (*slot < 0)
                 return -EINVAL;
         if (s < end) {
@@ -210,7 +209,7 @@ XC_EXPORT int xen_channel_map_parse(struct xen_channel_map *map, const char *tex
 
                 if (parse_line(&p, end, &devid, &slot) < 0)
                         return -EINVAL;
-                if (devid < XEN_CHANNEL_DEVID_MIN || devid > XEN_CHANNEL_DEVID_MAX)
+                if (!xc_devid_valid(devid))
                         return -EINVAL;
                 if (slot < 1 || slot >= XEN_CHANNEL_HVC_SLOTS)
                         return -EINVAL;

@@ -267,11 +267,6 @@ int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
         return state_save(ctx, run_fd, map);
 }
 
-static bool devid_ok(int devid)
-{
-        return devid >= XEN_CHANNEL_DEVID_MIN && devid <= XEN_CHANNEL_DEVID_MAX;
-}
-
 XC_EXPORT int xen_channel_resolve_tty(struct xen_channel_ctx *ctx, int devid)
 {
         bool bound[XEN_CHANNEL_DEVID_MAX + 1];
@@ -279,7 +274,7 @@ XC_EXPORT int xen_channel_resolve_tty(struct xen_channel_ctx *ctx, int devid)
         struct xc_lock lock;
         int r, slot;
 
-        if (!devid_ok(devid))
+        if (!xc_devid_valid(devid))
                 return -EINVAL;
         /* Enumerate before locking: keep the lock short. */
         r = xen_channel_bound_consoles(ctx, bound);
@@ -312,7 +307,7 @@ XC_EXPORT int xen_channel_forget(struct xen_channel_ctx *ctx, int devid)
         struct xc_lock lock;
         int r;
 
-        if (!devid_ok(devid))
+        if (!xc_devid_valid(devid))
                 return -EINVAL;
         r = xc_lock_take(ctx, &lock);
         if (r < 0)

@@ -75,6 +75,22 @@ static bool name_claimed(const struct xc_claims *claims, const char *name)
         return false;
 }
 
+/*
+ * Could this entry be ours: a valid channel name, or the temp link of a
+ * helper that died between symlinkat() and renameat() (".<name>.<pid>.tmp",
+ * see xc_link_set)? Anything else was made by someone else. Also keeps every
+ * name that reaches the log free of control characters.
+ */
+static bool maybe_ours(const char *entry)
+{
+        size_t len = strlen(entry);
+
+        if (xen_channel_name_check(entry, len) == XEN_CHANNEL_NAME_OK)
+                return true;
+        return len > 5 && entry[0] == '.' && strcmp(entry + len - 4, ".tmp") == 0 &&
+               xen_channel_name_check(entry + 1, len - 5) == XEN_CHANNEL_NAME_OK;
+}
+
 /* Remove links to ../hvcN that no claim backs; anything else is not ours. */
 static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_claims *claims,
                   struct sync_job *job)
@@ -93,7 +109,8 @@ static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_clai
                 char target[64];
                 ssize_t n;
 
-                if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+                if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) ||
+                    !maybe_ours(de->d_name))
                         continue;
                 n = readlinkat(link_fd, de->d_name, target, sizeof(target) - 1);
                 if (n < 0)
@@ -137,8 +154,10 @@ static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
                         any = true;
         }
         link_fd = xc_link_dir_open(ctx, any);
-        if (link_fd == -ENOENT)
-                return xc_claims_save(ctx, run_fd, &claims) < 0 ? -EIO : 0;
+        if (link_fd == -ENOENT) {
+                r = xc_claims_save(ctx, run_fd, &claims);
+                return r < 0 ? r : 0;
+        }
         if (link_fd < 0)
                 return link_fd;
         /* Ascending devid: a lower console's claim is current before a

@@ -43,6 +43,19 @@ void xc_log(struct xen_channel_ctx *ctx, int priority, const char *file, int lin
 #define info(ctx, ...) xc_log_cond(ctx, LOG_INFO, __VA_ARGS__)
 #define dbg(ctx, ...) xc_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
 
+static inline bool xc_devid_valid(int devid)
+{
+        return devid >= XEN_CHANNEL_DEVID_MIN && devid <= XEN_CHANNEL_DEVID_MAX;
+}
+
+/*
+ * Parse an unsigned decimal of 1..3 digits without a sign or a leading zero
+ * at *p (stopping at end or the first non-digit) and advance *p past it.
+ * -1 when malformed. Shared by every parser of the run folder's files and of
+ * link targets, so that none of them accepts what another would refuse.
+ */
+int xc_parse_small_uint(const char **p, const char *end);
+
 /* Name of the folder below dev_dir that holds the links. */
 #define XC_LINK_DIR "xen-channel"
 

@@ -203,8 +203,8 @@ con_add 1; con_add 2
 xs_peer_write device/console/1/name same.name
 xs_peer_write device/console/2/name same.name
 helper sync
-# sync reports the clash (-EEXIST) as its first error; the helper maps it.
-ok $([ "$RC" -eq 7 ] || [ "$RC" -eq 1 ] && echo 0 || echo 1) "clash in sync: reported (exit $RC)"
+# sync reports the clash (-EEXIST) as its first error: the same exit as link.
+is "$RC" 7 "clash in sync: exit 7, as for link"
 is "$(lnk same.name)" "../hvc1" "clash in sync: the lower devid linked"
 
 # ---- hostile names -----------------------------------------------------------
@@ -220,7 +220,7 @@ for bad in '../../../../tmp/evil' 'a/b' '..' '.hidden' 'x y' 'evil.' "$(printf '
 done
 is "$(tree "$T/w$dirs_n")" "$before" "hostile names: nothing made in the scratch tree"
 helper sync
-ok $([ "$RC" -ne 0 ] && echo 0 || echo 1) "hostile name: sync fails"
+is "$RC" 3 "hostile name: sync exit 3, as for export and link"
 is "$(tree "$DEV")" ". d " "hostile name: sync makes nothing in the device folder"
 ok $([ ! -e /tmp/evil ] && echo 0 || echo 1) "hostile name: nothing at /tmp/evil"
 
@@ -241,6 +241,60 @@ is "$(readlink "$LINKS")" "$W/target" "symlinked xen-channel: the symlink itself
 rm "$LINKS"; echo x >"$LINKS"
 udev_run link 1 chan.one 1
 is "$RC/$(cat "$LINKS")" "6/x" "xen-channel a regular file: link exit 6, file untouched"
+
+# ---- the run folder is a symlink: exit 6 everywhere, and the right folder named --
+fresh
+con_add 1
+xs_peer_write device/console/1/name chan.one
+mkdir "$W/target"
+ln -s "$W/target" "$RUN"
+for cmd in export link unlink sync; do
+        if [ $cmd = link ] || [ $cmd = unlink ]; then udev_run $cmd 1 chan.one 1
+        elif [ $cmd = export ]; then helper export 1
+        else helper sync; fi
+        is "$RC/$OUT" "6/" "symlinked run folder: $cmd exit 6, no output"
+        ok $(grep -q "refusing $RUN:" "$T/stderr" && ! grep -q "refusing $LINKS" "$T/stderr" \
+             && echo 0 || echo 1) "symlinked run folder: $cmd names the run folder, not xen-channel"
+done
+is "$(tree "$W/target")" ". d " "symlinked run folder: its target untouched"
+ok $([ ! -e "$LINKS" ] && echo 0 || echo 1) "symlinked run folder: no link folder made"
+
+# ---- something that is not a symlink where the link goes ---------------------
+fresh
+con_add 1
+mkdir -p "$LINKS/chan.dir"
+echo precious >"$LINKS/chan.file"
+udev_run link 1 chan.file 1
+is "$RC/$(cat "$LINKS/chan.file")" "1/precious" "regular file at the link: link exit 1, file kept"
+ok $(grep -q "chan.file is a file, not a symlink" "$T/stderr" && echo 0 || echo 1) \
+        "regular file at the link: the log says so"
+udev_run link 1 chan.dir 1
+is "$RC/$(tree "$LINKS")" "1/. d 
+./chan.dir d 
+./chan.file f " "folder at the link: link exit 1, nothing replaced, no temp left"
+udev_run unlink 1 chan.file 1
+is "$RC/$(cat "$LINKS/chan.file")" "0/precious" "regular file at the link: unlink leaves it"
+
+# ---- junk in the udev environment --------------------------------------------
+fresh
+con_add 1
+for tty in hvc9 hvc-1 ../hvc1 hvc1x hvc0 hvc01 " hvc1" hvc; do
+        XEN_CHANNEL_NAME=chan.one XEN_CHANNEL_TTY=$tty DEVPATH=/devices/console-1 helper link
+        is "$RC" 5 "XEN_CHANNEL_TTY='$tty': link exit 5"
+done
+XEN_CHANNEL_NAME=chan.one XEN_CHANNEL_TTY=hvc1 XEN_CHANNEL_DEVNAME=$DEV/hvc2 \
+        DEVPATH=/devices/console-1 helper link
+is "$RC" 5 "XEN_CHANNEL_TTY and XEN_CHANNEL_DEVNAME disagree: link exit 5"
+for dp in /devices/console-1/../console-2 /devices/console-1x /devices/console-10 \
+          /devices/console-0 /devices/vif-1 ""; do
+        XEN_CHANNEL_NAME=chan.one XEN_CHANNEL_TTY=hvc1 DEVPATH=$dp helper link
+        is "$RC" 2 "DEVPATH='$dp': link exit 2"
+done
+XEN_CHANNEL_NAME='../../x' XEN_CHANNEL_TTY=hvc1 DEVPATH=/devices/console-1 helper link
+is "$RC" 3 "XEN_CHANNEL_NAME outside the grammar: link exit 3"
+ok $(grep -q 'rejected channel name "\.\./\.\./x"' "$T/stderr" && echo 0 || echo 1) \
+        "XEN_CHANNEL_NAME outside the grammar: named in the log"
+is "$(tree "$DEV")" ". d " "junk environment: nothing made"
 
 # ---- concurrency -------------------------------------------------------------
 fresh

@@ -237,6 +237,36 @@ static void test_run_dir_symlink(void **state)
         assert_int_equal(access(f->links, F_OK), -1);
 }
 
+/* A trailing slash makes the kernel follow a symlink despite O_NOFOLLOW:
+ * the roots must be refused all the same. */
+static void test_root_trailing_slash(void **state)
+{
+        struct fix *f = *state;
+        char elsewhere[400], slashed[400];
+
+        tb_console_add(1, true);
+        snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", f->root);
+        assert_int_equal(mkdir(elsewhere, 0755), 0);
+        assert_int_equal(symlink(elsewhere, f->run), 0);
+        snprintf(slashed, sizeof(slashed), "%s//", f->run);
+        assert_int_equal(xen_channel_ctx_set_run_dir(f->ctx, slashed), 0);
+        assert_string_equal(xen_channel_ctx_get_run_dir(f->ctx), f->run);
+        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), -ENOTDIR);
+        assert_int_equal(tb_count_tree(elsewhere), 1);
+        /* The same for the device folder. */
+        assert_int_equal(unlink(f->run), 0);
+        assert_int_equal(xen_channel_ctx_set_run_dir(f->ctx, f->run), 0);
+        tb_rm_rf(f->dev);
+        assert_int_equal(symlink(elsewhere, f->dev), 0);
+        snprintf(slashed, sizeof(slashed), "%s/", f->dev);
+        assert_int_equal(xen_channel_ctx_set_dev_dir(f->ctx, slashed), 0);
+        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(tb_count_tree(elsewhere), 1);
+        /* "/" stays "/". */
+        assert_int_equal(xen_channel_ctx_set_dev_dir(f->ctx, "///"), 0);
+        assert_string_equal(xen_channel_ctx_get_dev_dir(f->ctx), "/");
+}
+
 static void test_lock_bounded(void **state)
 {
         struct fix *f = *state;
@@ -306,6 +336,63 @@ static void test_link_remove_foreign(void **state)
         write_text(path, "not a link\n");
         assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 1), -ESTALE);
         assert_int_equal(access(path, F_OK), 0);
+}
+
+/* A file or folder in the way is not ours: refused like udev's "conflicting
+ * inode", never replaced, and no temp link left. */
+static void test_link_over_non_link(void **state)
+{
+        struct fix *f = *state;
+        char path[512], inner[600];
+
+        tb_console_add(1, true);
+        assert_int_equal(mkdir(f->links, 0755), 0);
+        snprintf(path, sizeof(path), "%s/%s", f->links, NAME);
+        write_text(path, "precious\n");
+        logbuf[0] = '\0';
+        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTEMPTY);
+        assert_non_null(strstr(logbuf, "not a symlink"));
+        assert_null(tb_readlink(path));
+        assert_int_equal(tb_count_tree(f->links), 2);    /* the folder and the file */
+        assert_int_equal(unlink(path), 0);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(inner, sizeof(inner), "%s/keep", path);
+        write_text(inner, "x");
+        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTEMPTY);
+        assert_int_equal(tb_count_tree(f->links), 3);
+        assert_int_equal(access(inner, F_OK), 0);
+}
+
+/* Slot 0 is the primary console, never a channel. */
+static void test_link_slot_zero(void **state)
+{
+        struct fix *f = *state;
+        int before = tb_count_tree(f->root);
+
+        tb_console_add(1, true);
+        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 0), -EINVAL);
+        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, -1), -EINVAL);
+        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 0, 1), -EINVAL);
+        assert_int_equal(tb_count_tree(f->root), before);
+}
+
+/* The names file is parsed strictly: a devid that only wraps to a live one
+ * ("4294967297" as an int is 1), a sign or a space is a corrupt line. */
+static void test_names_file_strict(void **state)
+{
+        struct fix *f = *state;
+        char path[400];
+
+        tb_console_add(1, true);
+        tb_console_add(2, true);
+        assert_int_equal(mkdir(f->run, 0755), 0);
+        snprintf(path, sizeof(path), "%s/names", f->run);
+        write_text(path, "4294967297 1 same.name\n+1 1 same.name\n 1 1 same.name\n"
+                         "1 01 same.name\n1 1 same.name \n");
+        logbuf[0] = '\0';
+        assert_int_equal(xen_channel_link_add(f->ctx, "same.name", 2, 2), 0);
+        assert_link(f, "same.name", "../hvc2");
+        assert_non_null(strstr(logbuf, "corrupt line"));
 }
 
 static void test_hostile_names(void **state)
@@ -557,12 +644,18 @@ static void test_sync(void **state)
         make_file(f, "stale.one", "../hvc5");
         make_file(f, "foreign.link", "/dev/null");
         make_file(f, "foreign.file", NULL);
+        /* A name the grammar refuses was never ours, whatever it points at;
+         * the temp link of a helper that died half-way was. */
+        make_file(f, "not ours\n", "../hvc2");
+        make_file(f, ".stale.one.4242.tmp", "../hvc2");
         tb_console_del(3);
         assert_int_equal(xen_channel_sync(f->ctx), 1);
         assert_link(f, "org.example.agent.0", NULL);
         assert_link(f, "stale.one", NULL);
+        assert_link(f, ".stale.one.4242.tmp", NULL);
         assert_link(f, "foreign.link", "/dev/null");
-        assert_int_equal(tb_count_tree(f->links), 4);
+        assert_link(f, "not ours\n", "../hvc2");
+        assert_int_equal(tb_count_tree(f->links), 5);
 
         /* Idempotent. */
         assert_int_equal(xen_channel_sync(f->ctx), 1);
@@ -595,6 +688,22 @@ static void test_sync_clash_and_bad(void **state)
         assert_link(f, "same.name", "../hvc2");
 }
 
+/* A failed save is reported with its own errno, not a blanket -EIO. */
+static void test_sync_save_error(void **state)
+{
+        struct fix *f = *state;
+        char path[400];
+
+        tb_console_add(1, true);        /* no name: nothing to link */
+        xs_start(f, NULL);
+        assert_int_equal(mkdir(f->run, 0755), 0);
+        snprintf(path, sizeof(path), "%s/names", f->run);
+        assert_int_equal(mkdir(path, 0755), 0);
+        assert_int_equal(xen_channel_sync(f->ctx), -EISDIR);
+        snprintf(path, sizeof(path), "%s/names.tmp", f->run);
+        assert_int_equal(access(path, F_OK), -1);
+}
+
 static void test_sync_no_xenstore(void **state)
 {
         struct fix *f = *state;
@@ -617,9 +726,13 @@ int main(void)
                 T(test_resolve_no_tty),
                 T(test_state_corrupt),
                 T(test_run_dir_symlink),
+                T(test_root_trailing_slash),
                 T(test_lock_bounded),
                 T(test_link_add_remove),
                 T(test_link_remove_foreign),
+                T(test_link_over_non_link),
+                T(test_link_slot_zero),
+                T(test_names_file_strict),
                 T(test_hostile_names),
                 T(test_unsafe_link_dir),
                 T(test_clash),
@@ -629,6 +742,7 @@ int main(void)
                 T(test_concurrency),
                 T(test_sync),
                 T(test_sync_clash_and_bad),
+                T(test_sync_save_error),
                 T(test_sync_no_xenstore),
         };
 
