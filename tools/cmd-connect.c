@@ -6,7 +6,8 @@
  * stdin -> channel, channel -> stdout, byte for byte. At end of stdin the
  * tool keeps copying from the channel until it has been quiet for --linger
  * seconds (so that `printf 'PING\n' | xen-channel connect NAME` shows the
- * answer), then exits 0. A hangup of the channel ends it with status 6.
+ * answer), then exits 0. A hangup of the channel ends it with status 6; a
+ * closed stdout (EPIPE; SIGPIPE is ignored) ends it quietly with 0.
  */
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +19,12 @@
 #include "tool.h"
 
 enum { BUF = 65536 };
+
+/* What stdin gave and the channel has not taken yet. */
+struct pending {
+        char data[BUF];
+        size_t off, len;
+};
 
 static int write_all(int fd, const char *p, size_t len)
 {
@@ -34,33 +41,67 @@ static int write_all(int fd, const char *p, size_t len)
         return 0;
 }
 
-/* Copy what is readable on from to to. 1 copied, 0 EOF, -errno (read side
- * errors are -EIO-ish, write side errors come back as -EPIPE etc.). */
-static int copy_once(int from, int to, int *werr)
+/* Channel -> stdout. -1 to go on, else an exit code. The channel fd is
+ * non-blocking, so a POLLHUP with data still queued is read to the end
+ * first: then read() says 0 or EIO. */
+static int from_channel(struct tool *t, const char *name, int ch, short revents)
 {
         static char buf[BUF];
-        ssize_t n = read(from, buf, sizeof(buf));
+        ssize_t n = read(ch, buf, sizeof(buf));
+        int r;
 
-        if (n < 0)
-                return errno == EINTR || errno == EAGAIN ? 1 : -errno;
-        if (n == 0)
-                return 0;
-        *werr = write_all(to, buf, (size_t)n);
-        return 1;
+        if (n < 0 && (errno == EINTR || errno == EAGAIN) && !(revents & (POLLHUP | POLLERR)))
+                return -1;
+        if (n <= 0) {
+                tool_error(t, "channel %s hung up (migration or backend restart?); "
+                           "connect again", name);
+                return EXIT_HANGUP;
+        }
+        r = write_all(STDOUT_FILENO, buf, (size_t)n);
+        if (r == -EPIPE)
+                return EXIT_OK;         /* nobody reads our output any more */
+        if (r < 0) {
+                tool_error(t, "writing to stdout: %s", g_strerror(-r));
+                return EXIT_FAIL;
+        }
+        return -1;
 }
 
+/* Pending stdin bytes -> channel, as much as it takes now. */
+static int to_channel(struct tool *t, const char *name, int ch, struct pending *in)
+{
+        ssize_t n = write(ch, in->data + in->off, in->len);
+
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return -1;
+        if (n < 0) {
+                tool_error(t, "writing to channel %s: %s", name, g_strerror(errno));
+                return errno == EIO ? EXIT_HANGUP : EXIT_FAIL;
+        }
+        in->off += (size_t)n;
+        in->len -= (size_t)n;
+        if (!in->len)
+                in->off = 0;
+        return -1;
+}
+
+/* Copy both ways without ever blocking on the channel: a host that echoes
+ * while we write would otherwise fill the other direction and deadlock us.
+ * stdin is read only when the channel took everything before (so memory
+ * stays bounded and a slow channel slows the writer down). */
 static int bridge(struct tool *t, const char *name, int ch, int linger_ms)
 {
+        static struct pending in;
         gboolean in_open = TRUE;
 
         for (;;) {
                 struct pollfd pfd[2] = {
-                        { .fd = ch, .events = POLLIN },
-                        { .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+                        { .fd = ch, .events = POLLIN | (in.len ? POLLOUT : 0) },
+                        { .fd = in_open && !in.len ? STDIN_FILENO : -1, .events = POLLIN },
                 };
-                int werr = 0, r;
+                int r = poll(pfd, 2, in_open || in.len ? -1 : linger_ms);
+                ssize_t n;
 
-                r = poll(pfd, 2, in_open ? -1 : linger_ms);
                 if (r < 0 && errno == EINTR)
                         continue;
                 if (r < 0) {
@@ -69,28 +110,25 @@ static int bridge(struct tool *t, const char *name, int ch, int linger_ms)
                 }
                 if (r == 0)
                         return EXIT_OK;         /* stdin done, channel quiet */
-                if (pfd[0].revents) {
-                        r = copy_once(ch, STDOUT_FILENO, &werr);
-                        if (r <= 0 || (r == 1 && !(pfd[0].revents & POLLIN))) {
-                                tool_error(t, "channel %s hung up (migration or backend "
-                                           "restart?); connect again", name);
-                                return EXIT_HANGUP;
-                        }
-                        if (werr == -EPIPE)
-                                return EXIT_OK; /* nobody reads our output */
-                        if (werr) {
-                                tool_error(t, "writing to stdout: %s", g_strerror(-werr));
-                                return EXIT_FAIL;
-                        }
+                if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+                        r = from_channel(t, name, ch, pfd[0].revents);
+                        if (r >= 0)
+                                return r;
+                }
+                if (pfd[0].revents & POLLOUT) {
+                        r = to_channel(t, name, ch, &in);
+                        if (r >= 0)
+                                return r;
                 }
                 if (pfd[1].revents) {
-                        r = copy_once(STDIN_FILENO, ch, &werr);
-                        if (r <= 0)
-                                in_open = FALSE;
-                        if (werr) {
-                                tool_error(t, "writing to channel %s: %s", name,
-                                           g_strerror(-werr));
-                                return werr == -EIO ? EXIT_HANGUP : EXIT_FAIL;
+                        n = read(STDIN_FILENO, in.data, sizeof(in.data));
+                        if (n > 0)
+                                in.len = (size_t)n;
+                        else if (n == 0)
+                                in_open = FALSE;        /* EOF: linger, then 0 */
+                        else if (errno != EINTR && errno != EAGAIN) {
+                                tool_error(t, "reading stdin: %s", g_strerror(errno));
+                                return EXIT_FAIL;
                         }
                 }
         }
@@ -126,7 +164,7 @@ int cmd_connect(struct tool *t, int argc, char **argv)
         r = tool_check_name(t, argv[1]);
         if (r)
                 return r;
-        fd = xen_channel_open(t->ctx, argv[1], ms, 0);
+        fd = xen_channel_open(t->ctx, argv[1], ms, XEN_CHANNEL_OPEN_NONBLOCK);
         if (fd == -ENOENT || fd == -ETIMEDOUT) {
                 if (ms == 0)
                         tool_error(t, "channel %s is not present (use --timeout to wait "

@@ -221,6 +221,64 @@ def test_connect_bridges_raw_bytes():
     os.close(master)
 
 
+def test_connect_one_mib_echoed():
+    # 1 MiB through the channel to a host that echoes everything back as it
+    # comes: the tool must keep reading the channel while it writes to it
+    # (a tool that blocks in write() while the echo fills the other
+    # direction deadlocks), and nothing may be lost, doubled or altered.
+    reset()
+    master = make_pty_channel("org.example.agent.0")
+    size = 1 << 20
+    data = bytes((i * 7 + (i >> 8)) & 0xff for i in range(size))
+
+    def echo():
+        done = 0
+        end = time.monotonic() + 30
+        while done < size and time.monotonic() < end:
+            r, _, _ = select.select([master], [], [], 1)
+            if not r:
+                continue
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                time.sleep(0.01)        # the tool has not opened it yet
+                continue
+            view = memoryview(chunk)
+            while view:
+                n = os.write(master, view)
+                view = view[n:]
+            done += len(chunk)
+
+    th = threading.Thread(target=echo, daemon=True)
+    th.start()
+    r = tool("connect", "--linger", "2", "org.example.agent.0", input=data, timeout=30)
+    th.join(5)
+    assert r.returncode == 0, (r.returncode, r.stderr)
+    assert len(r.stdout) == size, len(r.stdout)
+    assert r.stdout == data
+    os.close(master)
+
+
+def test_connect_stdout_closed():
+    # nobody reads the output any more: no death by SIGPIPE, exit 0
+    reset()
+    master = make_pty_channel("org.example.agent.0")
+    p = subprocess.Popen([TOOL, "--dev-dir", DEV, "connect", "org.example.agent.0"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    p.stdout.close()
+    p.stdin.write(b"x\n")
+    p.stdin.flush()
+    read_until(master, b"x\n")
+    os.write(master, b"answer\n")
+    p.stdin.close()
+    p.wait(timeout=10)
+    err = p.stderr.read()
+    p.stderr.close()
+    assert p.returncode == 0, (p.returncode, err)
+    os.close(master)
+
+
 def test_connect_hangup():
     reset()
     master = make_pty_channel("org.example.agent.0")
