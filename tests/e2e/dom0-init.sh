@@ -1,0 +1,306 @@
+#!/bin/sh
+# /init of the e2e dom0 (xen-channel project).
+#
+# Brings up a minimal Xen toolstack (xenstored, xenconsoled, xl; qemu-xen is the
+# channel backend), creates two PV domUs and runs the scenarios. It drives each
+# guest through xenstore (/local/domain/D/e2e/cmd, see domU-init.sh), talks to
+# the channels' unix sockets with socat, and prints for every scenario
+#   E2E-EVID <id> <text>       evidence lines
+#   E2E-RESULT <id> PASS|FAIL <title>
+# then "E2E-DONE" and powers off. Every wait is bounded.
+export PATH=/usr/lib/xen-4.17/bin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+mkdir -p /run/lock /run/xen /run/xenstored /var/log/xen/console /var/lib/xen /var/lib/xenstored /tmp
+up() { cut -d' ' -f1 /proc/uptime; }
+ts() { echo "[dom0 +$(up)s] $*"; }
+evid() { echo "E2E-EVID $*"; }
+result() { echo "E2E-RESULT $*"; }
+ts "E2E-DOM0-BEGIN"
+KVER=$(cat /e2e/kver)
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
+  insmod /usr/lib/modules/$KVER/$m.ko* || ts "insmod $m failed"
+done
+mount -t xenfs xenfs /proc/xen || ts "mount xenfs failed"
+xenstored --pid-file /run/xenstored.pid || ts "xenstored failed"
+i=0; while ! xenstore-read /local >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+xen-init-dom0 >/dev/null || ts "xen-init-dom0 failed"
+xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || ts "xenconsoled failed"
+ts "toolstack up: $(xl info | sed -n 's/^xen_version *: //p')"
+
+finish() {
+  ts "E2E-DONE $*"
+  for dom in e2e-main e2e-gap; do xl destroy $dom >/dev/null 2>&1; done
+  sync; poweroff -f; sleep 10
+}
+
+# ------------------------------------------------------------------ helpers
+echo 0 > /tmp/seq
+now() { read NOW _ < /proc/uptime; NOW=${NOW%.*}; }
+# watchers: a line in a fifo for every change under /local/domain/D/e2e, so
+# that waiting for the guest needs no polling (WFD_<domid> is the fd)
+FD=6
+startwatch() {
+  mkfifo /tmp/watch-$1
+  eval "exec $FD<>/tmp/watch-$1"
+  eval "WFD_$1=$FD"
+  xenstore-watch /local/domain/$1/e2e >&$FD 2>/dev/null &
+  FD=$((FD + 1))
+}
+waitev() { eval "read -t $2 -r _ <&\$WFD_$1"; }
+# gcmd DOMID TIMEOUT VERB ARGS...: run a command in the guest, print its result
+gcmd() {
+  local d=$1 to=$2 seq a end
+  shift 2
+  seq=$(($(cat /tmp/seq) + 1)); echo $seq > /tmp/seq
+  xenstore-write /local/domain/$d/e2e/cmd "$seq $*"
+  now; end=$((NOW + to))
+  while :; do
+    a=$(xenstore-read /local/domain/$d/e2e/ack 2>/dev/null)
+    [ "$a" = "$seq" ] && break
+    now; [ $NOW -ge $end ] && { echo "TIMEOUT(${to}s, guest did not answer '$*')"; return 1; }
+    waitev $d 0.3
+  done
+  xenstore-read /local/domain/$d/e2e/res
+}
+# waitready DOMID TIMEOUT
+waitready() {
+  local end
+  now; end=$((NOW + $2))
+  while [ "$(xenstore-read /local/domain/$1/e2e/state 2>/dev/null)" != ready ]; do
+    now; [ $NOW -ge $end ] && return 1
+    waitev $1 0.5
+  done
+  return 0
+}
+# xchg SOCKET TOKEN SECS: send TOKEN + newline into a channel's socket, wait for
+# one line back; sets REPLY (first line, \r dropped; empty if none)
+xchg() {
+  local out=/tmp/xchg.$$.$RANDOM
+  : > $out
+  REPLY=""
+  [ -S "$1" ] || { REPLY="(no socket $1)"; return 1; }
+  ( printf '%s\n' "$2"; i=0
+    while [ $i -lt $(($3 * 5)) ] && [ "$(wc -l < $out)" -lt 1 ]; do sleep 0.2; i=$((i + 1)); done
+    sleep 0.3 ) | timeout $(($3 + 5)) socat -t 2 - UNIX-CONNECT:$1 > $out 2> $out.err
+  REPLY=$(head -n 1 $out | tr -d '\r')
+  [ -s $out.err ] && REPLY="$REPLY (socat: $(tr '\n' ' ' < $out.err))"
+  rm -f $out $out.err
+}
+token() { echo "TOK-$1-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"; }
+# field LIST NAME: from "a=>x=>y|b=>..." (links) pick NAME's resolved target
+target_of() { echo "$1" | tr '|' '\n' | awk -F'=>' -v n="$2" '$1==n{print $3}'; }
+# roundtrip ID DOMID "NAME:SOCKET ..." : serve, send distinct tokens, check both sides
+# sets RT_OK=1 when every channel answered correctly on its own socket
+roundtrip() {
+  local id=$1 d=$2 pairs=$3 p n s tok names="" want got links
+  RT_OK=1
+  links=$(gcmd $d 20 links)
+  for p in $pairs; do names="$names ${p%%:*}"; done
+  evid "$id guest: serve$names -> $(gcmd $d 30 serve $names)"
+  for p in $pairs; do
+    n=${p%%:*}; s=${p#*:}
+    tok=$(token $id-${n##*.})
+    xchg $s $tok 15
+    want="ANSWER name=$n token=$tok tty=$(target_of "$links" $n)"
+    if [ "$REPLY" = "$want" ]; then evid "$id dom0: $s: sent $tok, got back '$REPLY' (right socket)"
+    else
+      evid "$id dom0: $s: sent $tok, expected '$want', got '${REPLY:-nothing within 15s}'"; RT_OK=0
+      diagnose $d $n $s "$(target_of "$links" $n)"
+    fi
+    eval "TOK_$(echo $n | tr -c 'a-zA-Z0-9\n' _)=$tok"
+  done
+  got=$(gcmd $d 30 collect $names)
+  evid "$id guest: tokens read through /dev/xen-channel/<name>: $got"
+  for p in $pairs; do
+    n=${p%%:*}
+    eval "tok=\$TOK_$(echo $n | tr -c 'a-zA-Z0-9\n' _)"
+    echo "$got" | tr '|' '\n' | grep -qxF "$n:$tok" || { evid "$id guest: $n did not read its own token $tok"; RT_OK=0; }
+  done
+}
+# diagnose DOMID NAME SOCKET TTY: after a failed exchange, try the same socket
+# with the guest shell reading TTY directly (no project code), show states
+diagnose() {
+  local d=$1 n=$2 s=$3 t=$4 dv
+  for dv in $(xenstore-list /local/domain/$d/device/console 2>/dev/null); do
+    [ "$(xenstore-read /local/domain/$d/device/console/$dv/name 2>/dev/null)" = "$n" ] || continue
+    evid "diag: console-$dv ($n): frontend state $(xenstore-read /local/domain/$d/device/console/$dv/state 2>&1)," \
+         "backend state $(xenstore-read /local/domain/0/backend/console/$d/$dv/state 2>&1)," \
+         "backend path $(xenstore-read /local/domain/0/backend/console/$d/$dv/path 2>&1)"
+  done
+  [ -n "$t" ] || return
+  evid "diag: $(gcmd $d 20 rawserve $t)"
+  xchg $s "CTRL-$n" 10
+  evid "diag: control exchange on $s with the guest shell reading $t: got '${REPLY:-nothing}'; guest: $(gcmd $d 30 rawgot)"
+}
+has_link() { echo "$1" | tr '|' '\n' | grep -q "^$2=>"; }
+link_names() { echo "$1" | tr '|' '\n' | sed 's/=>.*//' | sort | tr '\n' ' '; }
+
+# ------------------------------------------------------------------ domains
+# create NAME CFG: create paused, give it an e2e/ command area it owns
+create() {
+  xl create -p /e2e/$2 > /tmp/xl-create-$1.log 2>&1; rc=$?
+  grep -i 'error' /tmp/xl-create-$1.log | grep -v 'Primary console has invalid configuration' | sed "s/^/  xl($1): /"
+  d=$(xl domid $1 2>/dev/null)
+  ts "xl create -p $2: rc=$rc domid=${d:-none}"
+  [ -n "$d" ] || return 1
+  P=/local/domain/$d/e2e
+  xenstore-write $P/cmd "" $P/ack "" $P/res "" $P/state booting
+  xenstore-chmod -r $P n$d
+  eval "DOM_$(echo $1 | tr -d -)=$d"
+  for p in /proc/[0-9]*; do
+    case "$(tr '\0' ' ' < $p/cmdline 2>/dev/null)" in *qemu*"-xen-domid $d "*) echo "  qemu for $1: $(tr '\0' ' ' < $p/cmdline | sed 's/-chardev socket,id=libxl-\(cmd\|xenstat\)[^ ]* //g')";; esac
+  done
+  # copy the guest console into ours, prefixed with the domain name
+  ( L=/var/log/xen/console/guest-$1.log; i=0
+    while [ ! -f $L ] && [ $i -lt 600 ]; do sleep 0.2; i=$((i+1)); done
+    tail -n +1 -f $L 2>/dev/null | while IFS= read -r l; do echo "${1#e2e-}| $l"; done ) &
+}
+create e2e-main domU-main.cfg || finish "xl create e2e-main failed"
+create e2e-gap domU-gap.cfg   || finish "xl create e2e-gap failed"
+M=$DOM_e2emain; G=$DOM_e2egap
+# the devid gap: drop console 2 of e2e-gap (frontend and backend) before it runs
+xenstore-rm /local/domain/$G/device/console/2
+xenstore-rm /local/domain/0/backend/console/$G/2
+ts "e2e-gap: removed device/console/2 and backend/console/$G/2; now: $(xenstore-list /local/domain/$G/device/console | tr '\n' ' ')"
+startwatch $M; startwatch $G
+xl unpause e2e-main; xl unpause e2e-gap
+ts "unpaused e2e-main (domid $M) and e2e-gap (domid $G)"
+
+# ------------------------------------------------------------------ boot
+A=org.example.e2e.alpha; B=org.example.e2e.beta; H=org.example.e2e.hot
+C=org.example.e2e.gamma; D=org.example.e2e.delta
+if waitready $M 180; then ts "e2e-main is up (udevd running, coldplug settled)"
+else ts "e2e-main did not become ready within 180s"; fi
+waitready $G 120 && ts "e2e-gap is up" || ts "e2e-gap did not become ready within 120s"
+
+# ------------------------------------------------------------------ scenario 1
+t=$(up)
+L1=$(gcmd $M 20 links)
+evid "s1 guest: links after coldplug: $L1"
+evid "s1 guest: udev events for console-1: $(gcmd $M 10 events console-1)"
+ok=1
+for n in $A $B; do has_link "$L1" $n || { evid "s1 guest: no /dev/xen-channel/$n"; ok=0; }; done
+[ "$(target_of "$L1" $A)" != "$(target_of "$L1" $B)" ] || { evid "s1 guest: both links point at the same tty"; ok=0; }
+roundtrip s1 $M "$A:/run/e2e-main-alpha.sock $B:/run/e2e-main-beta.sock"
+[ $RT_OK = 1 ] || ok=0
+evid "s1 took $(awk "BEGIN{print $(up)-$t}")s"
+[ $ok = 1 ] && result "s1 PASS two channels at boot: links match the bytes" \
+            || result "s1 FAIL two channels at boot: links match the bytes"
+
+# ------------------------------------------------------------------ scenario 5
+# console-3 is named "../../tmp/pwned-one", console-4 "pwned-two/x" (domU-main.cfg)
+t=$(up)
+ok=1
+names=$(link_names "$L1")
+evid "s5 guest: /dev/xen-channel holds: $names"
+[ "$names" = "$A $B " ] || { evid "s5 guest: expected exactly '$A $B'"; ok=0; }
+f=$(gcmd $M 30 find pwned)
+evid "s5 guest: files named *pwned* anywhere (but /proc,/sys): '${f}'"
+[ -z "$f" ] || ok=0
+for h in "3 pwned-one" "4 pwned-two"; do
+  dv=${h% *}; w=${h#* }
+  lg=$(gcmd $M 10 log "console[-/]$dv([^0-9]|\$)|$w")
+  evid "s5 guest: syslog about console-$dv ('$w'): ${lg:-NOTHING}"
+  [ -n "$lg" ] || ok=0
+done
+evid "s5 guest: udev events for console-3: $(gcmd $M 10 events console-3)"
+evid "s5 other channels unaffected: see s1 (same boot, same links)"
+[ "$(echo "$L1" | tr '|' '\n' | grep -c .)" -ge 2 ] || ok=0
+evid "s5 took $(awk "BEGIN{print $(up)-$t}")s"
+[ $ok = 1 ] && result "s5 PASS hostile names from dom0: no link, a log line, others unaffected" \
+            || result "s5 FAIL hostile names from dom0: no link, a log line, others unaffected"
+
+# ------------------------------------------------------------------ scenario 3
+# hot-add devid 6 by writing xenstore as libxl would; the backend is qemu's
+# chardev libxl-channel0 (the placeholder entry that xl drops, see the cfg)
+t=$(up)
+ok=1
+F=/local/domain/$M/device/console/6; BE=/local/domain/0/backend/console/$M/6
+xenstore-write $F/backend $BE $F/backend-id 0 $F/protocol vt100 $F/name $H \
+   $F/limit 1048576 $F/type ioemu $F/output chardev:libxl-channel0 $F/tty ""
+xenstore-chmod -r $F n$M r0
+xenstore-write $BE/frontend $F $BE/frontend-id $M $BE/protocol vt100 $BE/name $H \
+   $BE/connection socket $BE/path /run/e2e-main-spare.sock $BE/online 1
+xenstore-chmod -r $BE n0 r$M
+xenstore-write $BE/state 1; xenstore-chmod $BE/state n0 r$M
+xenstore-write $F/state 1; xenstore-chmod $F/state n$M r0
+evid "s3 dom0: hot-added $F (name $H, backend chardev libxl-channel0 = /run/e2e-main-spare.sock)"
+w=$(gcmd $M 70 waitlink $H 60)
+evid "s3 guest: xen-channel wait $H --timeout 60: $w"
+case $w in "rc=0 "*) ;; *) ok=0;; esac
+ev=$(gcmd $M 10 events console-6)
+evid "s3 guest: udev events for console-6: $ev"
+echo "$ev" | grep -q 'bind:.*XEN_CHANNEL' || { evid "s3 guest: no udev 'bind' event with XEN_CHANNEL_* properties for console-6"; ok=0; }
+L3=$(gcmd $M 20 links)
+evid "s3 guest: links now: $L3"
+evid "s3 note: first free slot at probe time: hvc1-4 are taken (devids 1-4), so console-6 should be hvc5"
+roundtrip s3 $M "$H:/run/e2e-main-spare.sock"
+[ $RT_OK = 1 ] || ok=0
+evid "s3 took $(awk "BEGIN{print $(up)-$t}")s"
+[ $ok = 1 ] && result "s3 PASS runtime hot-add: link through the udev bind path, bytes flow" \
+            || result "s3 FAIL runtime hot-add: link through the udev bind path, bytes flow"
+
+# ------------------------------------------------------------------ scenario 4
+t=$(up)
+ok=1
+before=$(gcmd $M 20 linkstat)
+evid "s4 guest: links before (name:inode:target): $before"
+# Remove it the way libxl unplugs a PV device: backend online=0 + state=5
+# (Closing), wait until both ends are Closed (6), then delete the frontend
+# directory (and the backend's). Deleting the frontend of a still-connected
+# console makes Linux 6.1 free the ring page while qemu still maps it: the
+# guest then fails page-table pins (multicall op=26 -22) and processes crash.
+BE1=/local/domain/0/backend/console/$M/1; FE1=/local/domain/$M/device/console/1
+xenstore-write $BE1/online 0 $BE1/state 5
+i=0; while [ "$(xenstore-read $BE1/state 2>/dev/null)$(xenstore-read $FE1/state 2>/dev/null)" != 66 ] && [ $i -lt 100 ]; do
+  sleep 0.2; i=$((i + 1)); done
+evid "s4 dom0: closed the backend (online=0, state=5): after $((i * 200))ms backend state $(xenstore-read $BE1/state), frontend state $(xenstore-read $FE1/state)"
+xenstore-rm $FE1
+xenstore-rm $BE1
+evid "s4 dom0: removed the frontend directory $FE1 ($A) and its backend directory"
+g=$(gcmd $M 40 waitgone $A 30)
+evid "s4 guest: /dev/xen-channel/$A $g"
+case $g in gone*) ;; *) ok=0;; esac
+after=$(gcmd $M 20 linkstat)
+evid "s4 guest: links after (name:inode:target): $after"
+want=$(echo "$before" | tr '|' '\n' | grep -v "^$A:" | tr '\n' '|'); want=${want%|}
+[ "$after" = "$want" ] && evid "s4 guest: every other link has the same inode and target as before" \
+                       || { evid "s4 guest: other links changed: expected '$want'"; ok=0; }
+evid "s4 guest: udev events for console-1: $(gcmd $M 10 events console-1)"
+roundtrip s4 $M "$B:/run/e2e-main-beta.sock $H:/run/e2e-main-spare.sock"
+[ $RT_OK = 1 ] || ok=0
+evid "s4 took $(awk "BEGIN{print $(up)-$t}")s"
+[ $ok = 1 ] && result "s4 PASS runtime removal: the link goes, no other link is touched" \
+            || result "s4 FAIL runtime removal: the link goes, no other link is touched"
+
+# ------------------------------------------------------------------ scenario 2
+t=$(up)
+ok=1
+LG=$(gcmd $G 20 links)
+evid "s2 guest(e2e-gap): devices: console-1 ($C) and console-3 ($D); console-2 removed before boot"
+evid "s2 guest: links after coldplug: $LG"
+for n in $C $D; do has_link "$LG" $n || { evid "s2 guest: no /dev/xen-channel/$n"; ok=0; }; done
+[ "$(link_names "$LG")" = "$C $D " ] || { evid "s2 guest: expected exactly '$C $D'"; ok=0; }
+td=$(target_of "$LG" $D)
+if [ "$td" = /dev/hvc2 ]; then evid "s2 guest: console-3 -> $td (first free slot, not hvc3)"
+else evid "s2 guest: console-3 -> '$td', expected /dev/hvc2"; ok=0; fi
+roundtrip s2 $G "$C:/run/e2e-gap-gamma.sock $D:/run/e2e-gap-delta.sock"
+[ $RT_OK = 1 ] || ok=0
+evid "s2 took $(awk "BEGIN{print $(up)-$t}")s"
+[ $ok = 1 ] && result "s2 PASS devid gap (console-1, console-3): links match the bytes" \
+            || result "s2 FAIL devid gap (console-1, console-3): links match the bytes"
+
+# ------------------------------------------------------------------ end
+gcmd $M 20 report final >/dev/null; gcmd $G 20 report final >/dev/null
+gcmd $M 20 poweroff >/dev/null; gcmd $G 20 poweroff >/dev/null
+i=0; while { xl domid e2e-main || xl domid e2e-gap; } >/dev/null 2>&1 && [ $i -lt 50 ]; do sleep 0.2; i=$((i+1)); done
+sleep 1
+ts "---- qemu-dm logs (tail)"
+for f in /var/log/xen/qemu-dm-*.log; do echo "== $f"; grep -v 'initialise() failed\|reading backend state failed' $f | tail -n 8; done
+finish "dom0 uptime $(up)s"

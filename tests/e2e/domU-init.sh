@@ -1,0 +1,213 @@
+#!/bin/sh
+# /init of the e2e PV domU (xen-channel project).
+#
+# Boots like a distribution guest as far as this project is concerned: syslog,
+# the real systemd-udevd with the project's installed rules, coldplug
+# (udevadm trigger + settle). Then it serves commands that dom0 writes to
+# xenstore (e2e/cmd = "SEQ VERB ARGS"); each result goes to e2e/res and the
+# sequence number to e2e/ack. Everything is also printed on the console (hvc0),
+# which dom0 copies to the serial log. Every wait is bounded.
+export PATH=/usr/bin:/usr/sbin
+umask 022
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts; mount -t devpts devpts /dev/pts
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/e2e /run/udev /run/lock /tmp
+E=/run/e2e
+exec 9>&1   # the console, for reports printed while a result is captured
+up() { cut -d' ' -f1 /proc/uptime; }
+say() { echo "[domU +$(up)s] $*"; }
+ROLE=unknown
+for a in $(cat /proc/cmdline); do case $a in e2e_role=*) ROLE=${a#e2e_role=};; esac; done
+say "E2E-DOMU-BEGIN role=$ROLE domid=$(xenstore-read domid 2>/dev/null) kernel=$(uname -r)"
+. /e2e/project.txt
+say "project: rules=$rules helpers=$helpers"
+
+# ---------------------------------------------------------------- syslog
+syslogd -n -O $E/syslog &
+i=0; while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+[ -S /dev/log ] || say "WARNING: syslogd did not create /dev/log"
+
+# ---------------------------------------------------------------- udev
+# a monitor of what udevd processed (with the imported properties)
+udevadm monitor --udev --property --subsystem-match=xen > $E/udev-monitor.log 2>&1 &
+SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
+  /usr/lib/systemd/systemd-udevd --resolve-names=early > $E/udevd.log 2>&1 &
+UDEVD=$!
+t0=$(up)
+i=0; until udevadm control --ping >/dev/null 2>&1; do
+  [ $i -ge 60 ] && { say "WARNING: udevd did not answer a ping within 30s"; break; }
+  sleep 0.5; i=$((i+1))
+done
+say "systemd-udevd pid $UDEVD running ($(udevadm --version)); rules: $(ls /usr/lib/udev/rules.d /etc/udev/rules.d 2>/dev/null | grep rules | tr '\n' ' ')"
+udevadm trigger --type=subsystems --action=add
+udevadm trigger --type=devices --action=add
+timeout 90 udevadm settle --timeout=60; rc=$?
+say "coldplug done: trigger+settle rc=$rc in $(awk "BEGIN{print $(up)-$t0}")s"
+
+# ---------------------------------------------------------------- reports
+links() { # NAME=>RAW=>RESOLVED|...
+  local l out=""
+  for l in /dev/xen-channel/* /dev/xen-channel/.[!.]*; do
+    [ -e "$l" ] || [ -L "$l" ] || continue
+    out="$out${out:+|}${l#/dev/xen-channel/}=>$(readlink "$l")=>$(readlink -f "$l")"
+  done
+  echo "${out:-(none)}"
+}
+linkstat() { # NAME:INODE:RAW|...
+  local l out=""
+  for l in /dev/xen-channel/* /dev/xen-channel/.[!.]*; do
+    [ -L "$l" ] || continue
+    out="$out${out:+|}${l#/dev/xen-channel/}:$(stat -c %i "$l"):$(readlink "$l")"
+  done
+  echo "${out:-(none)}"
+}
+report() {
+  say "---- report: $*"
+  echo "  ls -l /dev/xen-channel:"; ls -la /dev/xen-channel 2>&1 | sed 's/^/    /'
+  echo "  xen-channel list:"; timeout 10 xen-channel list 2>&1 | sed 's/^/    /'
+  for d in /sys/bus/xen/devices/console-*; do
+    [ -e "$d" ] || continue
+    echo "  ${d##*/}: nodename=$(cat $d/nodename) state=$(cat $d/state 2>/dev/null) name=$(xenstore-read $(cat $d/nodename)/name 2>&1)"
+    udevadm info -q property "$d" 2>/dev/null | grep -E '^(XEN_|SYSTEMD_|TAGS|CURRENT_TAGS|DRIVER)' | sed 's/^/      /'
+  done
+  echo "  syslog:"; sed 's/^/    /' $E/syslog 2>/dev/null | tail -n 40
+}
+report "after coldplug"
+
+# ---------------------------------------------------------------- commands
+# serve NAME...: for each NAME run `xen-channel connect NAME` bridged to a
+# responder that reads one line (the token) and answers
+# "ANSWER name=NAME token=TOKEN tty=TTY" through the same channel.
+responder() { # NAME DIR TTY
+  local tok
+  if read -t 40 -r tok; then
+    tok=$(printf '%s' "$tok" | tr -d '\r')
+    printf '%s\n' "$tok" > "$2/token"
+    printf 'ANSWER name=%s token=%s tty=%s\n' "$1" "$tok" "$3"
+    sleep 2
+  else
+    echo "(nothing within 40s)" > "$2/token"
+  fi
+}
+serve() {
+  local n d t res="" i
+  for n in "$@"; do
+    d=$E/srv/$n; rm -rf "$d"; mkdir -p "$d"; mkfifo "$d/in"
+    t=$(readlink -f "/dev/xen-channel/$n" 2>/dev/null)
+    echo "$t" > "$d/tty"
+    ( timeout 60 xen-channel connect "$n" < "$d/in" 2> "$d/err" | responder "$n" "$d" "$t" > "$d/in"
+      echo "connect exit" > "$d/done" ) < /dev/null > /dev/null 2>&1 &
+  done
+  # ready when some process holds the channel's tty open (the tool opened it)
+  for n in "$@"; do
+    d=$E/srv/$n; t=$(cat "$d/tty"); i=0; who=""
+    while [ $i -lt 100 ] && [ -n "$t" ]; do
+      who=$(ls -l /proc/[0-9]*/fd/* 2>/dev/null | grep -F " -> $t" | grep -v "/proc/$$/" | sed -n 's#.* /proc/\([0-9]*\)/fd/.*#\1#p' | head -1)
+      [ -n "$who" ] && break
+      sleep 0.1; i=$((i+1))
+    done
+    res="$res${res:+|}$n:tty=${t:-none}:open-by=${who:-nobody}($(cat /proc/${who:-0}/comm 2>/dev/null))"
+  done
+  sleep 0.5  # the tool switches the tty to raw mode right after open
+  echo "$res"
+}
+collect() { # NAME... -> NAME:token|...
+  local n res="" i
+  for n in "$@"; do
+    i=0; while [ ! -s "$E/srv/$n/token" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done
+    res="$res${res:+|}$n:$(cat "$E/srv/$n/token" 2>/dev/null || echo '(no token)')"
+    [ -s "$E/srv/$n/err" ] && res="$res (connect stderr: $(tr '\n' ' ' < "$E/srv/$n/err"))"
+  done
+  echo "$res"
+}
+waitlink() { # NAME SECS
+  local r rc
+  r=$(timeout $(($2 + 5)) xen-channel wait "$1" --timeout "$2" 2>&1); rc=$?
+  echo "rc=$rc link=$(readlink "/dev/xen-channel/$1" 2>/dev/null) tool-said=$(echo "$r" | tr '\n' ' ')"
+}
+waitgone() { # NAME SECS
+  local i=0
+  while [ -e "/dev/xen-channel/$1" ] || [ -L "/dev/xen-channel/$1" ]; do
+    [ $i -ge $(($2 * 10)) ] && { echo "still-there after ${2}s"; return; }
+    sleep 0.1; i=$((i+1))
+  done
+  echo "gone after $((i * 100))ms"
+}
+events() { # console-N: the udev events (after rules) for that device, one per |
+  awk -v dev="/devices/$1" '
+    /^UDEV/ {act=""; dp=""; props=""}
+    /^ACTION=/ {act=substr($0,8)}
+    /^DEVPATH=/ {dp=substr($0,9)}
+    /^(XEN_CHANNEL_[A-Z_]*|DRIVER|SYSTEMD_ALIAS)=/ {props=props" "$0}
+    /^$/ {if (dp==dev) printf "%s%s:%s", (n++?"|":""), act, props; dp=""}
+    END {print ""}' $E/udev-monitor.log
+}
+rawserve() { # TTY: control path without the project's tool: the shell reads the tty itself
+  ( exec 6<>"$1" || exit 1
+    stty raw -echo <&6
+    if read -t 20 -r l <&6; then echo "RAW $1 got $l" >&6; echo "$l" > $E/raw.got; sleep 2
+    else echo "(nothing)" > $E/raw.got; fi ) < /dev/null > /dev/null 2>&1 &
+  sleep 0.5
+  echo "raw reader on $1: $(grep -c . /proc/interrupts) irq lines; hvc irqs: $(grep -i hvc /proc/interrupts | tr -s ' ' | tr '\n' ';')"
+}
+findname() { # PATTERN: every path in the guest whose name contains PATTERN
+  find / \( -path /proc -o -path /sys \) -prune -o -name "*$1*" -print 2>/dev/null | tr '\n' '|'
+  echo
+}
+logmatch() { # PATTERN (ERE): matching syslog lines
+  grep -E "$1" $E/syslog 2>/dev/null | tail -n 8 | tr '\n' '|'
+  echo
+}
+run() {
+  local verb=$1; shift
+  case $verb in
+    links)    links ;;
+    linkstat) linkstat ;;
+    serve)    serve "$@" ;;
+    collect)  collect "$@" ;;
+    waitlink) waitlink "$@" ;;
+    waitgone) waitgone "$@" ;;
+    events)   events "$@" ;;
+    find)     findname "$@" ;;
+    rawserve) rawserve "$@" ;;
+    rawgot)   cat $E/raw.got 2>/dev/null; grep -i hvc /proc/interrupts | tr -s ' ' | tr '\n' ';' ;;
+    log)      logmatch "$*" ;;
+    report)   report "$@" >&9; echo ok ;;
+    poweroff) echo bye ;;
+    *)        echo "unknown command $verb" ;;
+  esac
+}
+
+# wait for commands without polling: xenstore-watch writes a line into a fifo
+# for every change of e2e/cmd; a read on it (bounded) wakes us up
+mkfifo $E/watch; exec 8<>$E/watch
+xenstore-watch /local/domain/$(xenstore-read domid)/e2e/cmd >&8 2>/dev/null &
+xenstore-write e2e/state ready
+say "E2E-DOMU-READY (waiting for commands in xenstore e2e/cmd)"
+last=""; idle=0
+while :; do
+  c=$(xenstore-read e2e/cmd 2>/dev/null)
+  seq=${c%% *}
+  if [ -n "$c" ] && [ "$seq" != "$last" ]; then
+    last=$seq; idle=0
+    set -f; set -- ${c#* }; set +f
+    say "cmd $seq: $*"
+    res=$(run "$@" 2>&1 | cut -c1-3000)
+    say "res $seq: $res"
+    xenstore-write e2e/res "$res"
+    xenstore-write e2e/ack "$seq"
+    [ "$1" = poweroff ] && break
+    continue
+  fi
+  # bounded: give up when nobody talked to us for 10 minutes
+  read -t 10 -r _ <&8 || idle=$((idle + 10))
+  [ $idle -ge 600 ] && { say "no command for 10 minutes: giving up"; break; }
+done
+report "final"
+echo "---- udevd log (tail)"; tail -n 30 $E/udevd.log
+say "E2E-DOMU-DONE"
+sync
+poweroff -f
