@@ -141,6 +141,40 @@ static void test_wait_cancel(Fixture *f, gconstpointer data)
         g_main_context_iteration(NULL, FALSE);
 }
 
+static void count_done(GObject *src, GAsyncResult *res, gpointer data)
+{
+        Fixture *f = data;
+
+        f->ok = xen_channel_wait_finish(res, &f->error);
+        f->connects++;
+}
+
+/* The callback runs in the thread-default context of the caller, only
+ * there, and only once; a cancel after completion changes nothing. */
+static void test_wait_thread_default_context(Fixture *f, gconstpointer data)
+{
+        GMainContext *mine = g_main_context_new();
+        GCancellable *c = g_cancellable_new();
+
+        make_link(f);
+        g_main_context_push_thread_default(mine);
+        xen_channel_wait_async(f->dev.ctx, NAME, -1, c, count_done, f);
+        g_main_context_pop_thread_default(mine);
+        while (g_main_context_iteration(NULL, FALSE))
+                ;
+        g_assert_cmpint(f->connects, ==, 0);
+        while (f->connects == 0)
+                g_main_context_iteration(mine, TRUE);
+        g_assert_true(f->ok);
+        g_cancellable_cancel(c);
+        while (g_main_context_iteration(mine, FALSE))
+                ;
+        g_assert_cmpint(f->connects, ==, 1);
+        g_assert_no_error(f->error);
+        g_object_unref(c);
+        g_main_context_unref(mine);
+}
+
 static void test_invalid_name(Fixture *f, gconstpointer data)
 {
         xen_channel_wait_async(f->dev.ctx, "../x", -1, NULL, wait_done, f);
@@ -348,6 +382,7 @@ int main(int argc, char **argv)
         ADD("/agent-glib/wait/timeout", test_wait_timeout);
         ADD("/agent-glib/wait/cancel", test_wait_cancel);
         ADD("/agent-glib/wait/invalid-name", test_invalid_name);
+        ADD("/agent-glib/wait/thread-default-context", test_wait_thread_default_context);
         ADD("/agent-glib/open/raw", test_open);
         ADD("/agent-glib/open/errors", test_open_errors);
         ADD("/agent-glib/watch/lifecycle", test_watch);
