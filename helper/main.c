@@ -146,23 +146,12 @@ static int parse_args(int argc, char **argv, struct options *o)
         return -1;
 }
 
-static void setup_log(const struct options *o)
+static void setup_log(const struct options *o, const struct xen_channel_ctx *ctx)
 {
-        int prio = LOG_NOTICE;
-        const char *env = getenv("XEN_CHANNEL_LOG");
+        /* $XEN_CHANNEL_LOG as the library parsed it, else notice; the options win. */
+        int prio = getenv("XEN_CHANNEL_LOG") ? xen_channel_ctx_get_log_priority(ctx)
+                                              : LOG_NOTICE;
 
-        /* $XEN_CHANNEL_LOG as the library reads it; the options win. */
-        if (env && *env) {
-                static const char *const names[] = { "emerg", "alert", "crit", "err",
-                                                     "warning", "notice", "info", "debug" };
-
-                for (int i = 0; i < 8; i++)
-                        if (strcmp(env, names[i]) == 0 ||
-                            (env[0] == '0' + i && env[1] == '\0'))
-                                prio = i;
-                if (strcmp(env, "error") == 0)
-                        prio = LOG_ERR;
-        }
         if (o->verbose)
                 prio = o->verbose > 1 ? LOG_DEBUG : (prio > LOG_INFO ? prio : LOG_INFO);
         if (o->quiet)
@@ -170,31 +159,20 @@ static void setup_log(const struct options *o)
         log_setup(prio, o->verbose > 0);
 }
 
-static int make_ctx(const struct options *o, struct xen_channel_ctx **ret)
+static int configure_ctx(const struct options *o, struct xen_channel_ctx *ctx)
 {
-        struct xen_channel_ctx *ctx;
-        int r = xen_channel_ctx_new(&ctx);
-
-        if (r < 0) {
-                log_err("cannot create the library context: %s", strerror(-r));
-                return EXIT_FAILED;
-        }
         xen_channel_ctx_set_log_fn(ctx, log_from_lib, NULL);
         xen_channel_ctx_set_log_priority(ctx, log_max_priority());
         if (o->dev_dir && xen_channel_ctx_set_dev_dir(ctx, o->dev_dir) < 0) {
                 log_usage("--dev-dir wants an absolute path, not \"%s\"", o->dev_dir);
-                r = EXIT_USAGE;
-        } else if (o->run_dir && xen_channel_ctx_set_run_dir(ctx, o->run_dir) < 0) {
+                return EXIT_USAGE;
+        }
+        if (o->run_dir && xen_channel_ctx_set_run_dir(ctx, o->run_dir) < 0) {
                 log_usage("--run-dir wants an absolute path, not \"%s\"", o->run_dir);
-                r = EXIT_USAGE;
-        } else if (o->timeout_ms > 0) {
+                return EXIT_USAGE;
+        }
+        if (o->timeout_ms > 0)
                 xen_channel_ctx_set_timeout_ms(ctx, o->timeout_ms);
-        }
-        if (r) {
-                xen_channel_ctx_unref(ctx);
-                return r;
-        }
-        *ret = ctx;
         return EXIT_DONE;
 }
 
@@ -222,9 +200,8 @@ static int device_devid(const struct options *o, const struct udev_env *env)
         return devid;
 }
 
-static int run(const struct options *o)
+static int run(const struct options *o, struct xen_channel_ctx *ctx)
 {
-        struct xen_channel_ctx *ctx = NULL;
         struct udev_env env;
         bool is_sync = strcmp(o->command, "sync") == 0;
         int devid = 0, r;
@@ -244,7 +221,7 @@ static int run(const struct options *o)
                 if (devid < 0)
                         return -devid;
         }
-        r = make_ctx(o, &ctx);
+        r = configure_ctx(o, ctx);
         if (r != EXIT_DONE)
                 return r;
 
@@ -256,19 +233,26 @@ static int run(const struct options *o)
                 r = cmd_link(ctx, devid, &env);
         else
                 r = cmd_unlink(ctx, devid, &env);
-        xen_channel_ctx_unref(ctx);
         return r;
 }
 
 int main(int argc, char **argv)
 {
+        struct xen_channel_ctx *ctx;
         struct options o = {};
         int r = parse_args(argc, argv, &o);
 
         if (r >= 0)
                 return r;
-        setup_log(&o);
-        r = run(&o);
+        r = xen_channel_ctx_new(&ctx);
+        if (r < 0) {
+                fprintf(stderr, "xen-channel-helper: cannot create the library context: %s\n",
+                        strerror(-r));
+                return EXIT_FAILED;
+        }
+        setup_log(&o, ctx);
+        r = run(&o, ctx);
+        xen_channel_ctx_unref(ctx);
         closelog();
         return r;
 }
