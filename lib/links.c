@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,46 +43,17 @@ int xc_link_target_slot(const char *target)
 
 int xc_link_dir_open(struct xen_channel_ctx *ctx, bool create)
 {
-        const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-        bool created = false;
-        int dev_fd, fd, r;
+        char shown[PATH_MAX];
+        int dev_fd, fd;
 
-        dev_fd = open(ctx->dev_dir, flags);
-        if (dev_fd < 0) {
-                r = -errno;
-                if (r == -ELOOP || r == -ENOTDIR) {
-                        err(ctx, "device folder %s is a symlink or not a folder; refusing it",
-                            ctx->dev_dir);
-                        return -ENOTDIR;
-                }
-                err(ctx, "cannot open device folder %s: %s", ctx->dev_dir, strerror(-r));
-                return r;
-        }
-        fd = openat(dev_fd, XC_LINK_DIR, flags);
-        if (fd < 0 && errno == ENOENT && create) {
-                if (mkdirat(dev_fd, XC_LINK_DIR, 0755) == 0)
-                        created = true;
-                else if (errno != EEXIST)
-                        goto fail;
-                fd = openat(dev_fd, XC_LINK_DIR, flags);
-        }
-        if (fd < 0)
-                goto fail;
-        if (created)
-                (void)fchmod(fd, 0755);   /* mkdirat() obeys the umask */
+        dev_fd = xc_open_folder(ctx, AT_FDCWD, ctx->dev_dir, "device folder", ctx->dev_dir, 0);
+        if (dev_fd < 0)
+                return dev_fd;
+        snprintf(shown, sizeof(shown), "%s/%s", ctx->dev_dir, XC_LINK_DIR);
+        fd = xc_open_folder(ctx, dev_fd, XC_LINK_DIR, "link folder", shown,
+                            create ? XC_FOLDER_CREATE : XC_FOLDER_QUIET_ENOENT);
         close(dev_fd);
         return fd;
-fail:
-        r = -errno;
-        close(dev_fd);
-        if (r == -ELOOP || r == -ENOTDIR) {
-                err(ctx, "%s/%s is a symlink or not a folder; refusing to touch it",
-                    ctx->dev_dir, XC_LINK_DIR);
-                return -ENOTDIR;
-        }
-        if (r != -ENOENT || create)
-                err(ctx, "cannot open %s/%s: %s", ctx->dev_dir, XC_LINK_DIR, strerror(-r));
-        return r;
 }
 
 /* readlinkat() into buf, NUL-terminated; -EINVAL when not a symlink. */

@@ -20,6 +20,19 @@
 #define XC_STATE_FILE "state"
 #define XC_NAMES_FILE "names"
 
+/*
+ * Open a folder without following a symlink at its last component, and with
+ * XC_FOLDER_CREATE make it (0755) when missing. A symlink or non-folder is
+ * refused with -ENOTDIR; errors are logged as "<what> <shown> ...", a missing
+ * folder not at all with XC_FOLDER_QUIET_ENOENT. Returns an O_DIRECTORY fd.
+ */
+enum {
+        XC_FOLDER_CREATE = 1 << 0,
+        XC_FOLDER_QUIET_ENOENT = 1 << 1,
+};
+int xc_open_folder(struct xen_channel_ctx *ctx, int at_fd, const char *path,
+                   const char *what, const char *shown, unsigned flags);
+
 /* A held run-folder lock. */
 struct xc_lock {
         int run_fd;     /* O_DIRECTORY fd of the run folder */

@@ -23,39 +23,42 @@
 
 #define RUN_FILE_MAX 65536
 
-static int open_run_dir(struct xen_channel_ctx *ctx)
+int xc_open_folder(struct xen_channel_ctx *ctx, int at_fd, const char *path,
+                   const char *what, const char *shown, unsigned flags)
 {
-        const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+        const int oflags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
         bool created = false;
-        int fd;
+        int fd, r;
 
-        fd = open(ctx->run_dir, flags);
-        if (fd < 0 && errno == ENOENT) {
-                if (mkdir(ctx->run_dir, 0755) < 0 && errno != EEXIST) {
-                        int r = -errno;
-
-                        err(ctx, "cannot create run folder %s: %s", ctx->run_dir,
-                            strerror(-r));
-                        return r;
-                }
-                created = true;
-                fd = open(ctx->run_dir, flags);
+        fd = openat(at_fd, path, oflags);
+        if (fd < 0 && errno == ENOENT && (flags & XC_FOLDER_CREATE)) {
+                if (mkdirat(at_fd, path, 0755) == 0)
+                        created = true;
+                else if (errno != EEXIST)
+                        goto fail;
+                fd = openat(at_fd, path, oflags);
         }
-        if (fd < 0) {
-                int r = -errno;
-
-                if (r == -ELOOP || r == -ENOTDIR) {
-                        err(ctx, "run folder %s is a symlink or not a folder; refusing it",
-                            ctx->run_dir);
-                        return -ENOTDIR;
-                }
-                err(ctx, "cannot open run folder %s: %s", ctx->run_dir, strerror(-r));
-                return r;
-        }
+        if (fd < 0)
+                goto fail;
         /* mkdir() obeys the umask; the folder must be readable by agents. */
         if (created)
                 (void)fchmod(fd, 0755);
         return fd;
+fail:
+        r = -errno;
+        if (r == -ELOOP || r == -ENOTDIR) {
+                err(ctx, "%s %s is a symlink or not a folder; refusing it", what, shown);
+                return -ENOTDIR;
+        }
+        if (r != -ENOENT || !(flags & XC_FOLDER_QUIET_ENOENT))
+                err(ctx, "cannot open %s %s: %s", what, shown, strerror(-r));
+        return r;
+}
+
+static int open_run_dir(struct xen_channel_ctx *ctx)
+{
+        return xc_open_folder(ctx, AT_FDCWD, ctx->run_dir, "run folder", ctx->run_dir,
+                              XC_FOLDER_CREATE);
 }
 
 static long long now_ms(void)
