@@ -81,15 +81,19 @@ waitready() {
 # xchg SOCKET TOKEN SECS: send TOKEN + newline into a channel's socket, wait for
 # one line back; sets REPLY (first line, \r dropped; empty if none)
 xchg() {
-  local out=/tmp/xchg.$$.$RANDOM
+  local out=/tmp/xchg.$$.$RANDOM t0 t1 i p
   : > $out
   REPLY=""
   [ -S "$1" ] || { REPLY="(no socket $1)"; return 1; }
-  ( printf '%s\n' "$2"; i=0
-    while [ $i -lt $(($3 * 5)) ] && [ "$(wc -l < $out)" -lt 1 ]; do sleep 0.2; i=$((i + 1)); done
-    sleep 0.3 ) | timeout $(($3 + 5)) socat -t 2 - UNIX-CONNECT:$1 > $out 2> $out.err
+  read t0 _ < /proc/uptime
+  ( printf '%s\n' "$2"; sleep $3 ) | timeout $(($3 + 2)) socat -d -d - UNIX-CONNECT:$1 > $out 2> $out.err &
+  p=$!
+  i=0
+  while [ $i -lt $(($3 * 5)) ] && [ "$(wc -l < $out)" -lt 1 ]; do sleep 0.2; i=$((i + 1)); done
+  kill $p 2>/dev/null; wait $p 2>/dev/null
+  read t1 _ < /proc/uptime
   REPLY=$(head -n 1 $out | tr -d '\r')
-  [ -s $out.err ] && REPLY="$REPLY (socat: $(tr '\n' ' ' < $out.err))"
+  XCHG_INFO="$(awk "BEGIN{print $t1-$t0}")s; socat: $(grep -c . $out.err) log lines, $(grep -E 'E |W |successfully connected|starting data' $out.err | sed 's/^.*socat\[[0-9]*\] //' | tr '\n' ';' | cut -c1-300)"
   rm -f $out $out.err
 }
 token() { echo "TOK-$1-$(od -An -N4 -tx4 /dev/urandom | tr -d ' ')"; }
@@ -110,7 +114,7 @@ roundtrip() {
     want="ANSWER name=$n token=$tok tty=$(target_of "$links" $n)"
     if [ "$REPLY" = "$want" ]; then evid "$id dom0: $s: sent $tok, got back '$REPLY' (right socket)"
     else
-      evid "$id dom0: $s: sent $tok, expected '$want', got '${REPLY:-nothing within 15s}'"; RT_OK=0
+      evid "$id dom0: $s: sent $tok, expected '$want', got '${REPLY:-nothing within 15s}' ($XCHG_INFO)"; RT_OK=0
       diagnose $d $n $s "$(target_of "$links" $n)"
     fi
     eval "TOK_$(echo $n | tr -c 'a-zA-Z0-9\n' _)=$tok"
@@ -135,9 +139,28 @@ diagnose() {
   done
   [ -n "$t" ] || return
   evid "diag: $(gcmd $d 20 rawserve $t)"
-  xchg $s "CTRL-$n" 10
-  evid "diag: control exchange on $s with the guest shell reading $t: got '${REPLY:-nothing}'; guest: $(gcmd $d 30 rawgot)"
+  xchg $s "CTRL-$n" 8
+  evid "diag: control exchange on $s with the guest shell reading $t: got '${REPLY:-nothing}' ($XCHG_INFO); guest: $(gcmd $d 30 rawgot)"
+  [ -n "$REPLY" ] || evid "diag: after the guest writes to $t: $(gcmd $d 20 kick $t)"
 }
+# truth ID DOMID: which hvc really carries which console, found without project
+# code (guest shell readers on every live hvc, dom0 writes WHO-console-N into
+# every channel socket). Sets TRUTH ("hvc1=WHO-console-1|...").
+truth() {
+  local d=$2 n s cnt=0 pids=""
+  evid "$1 truth: guest $(gcmd $d 20 truth_start)"
+  for n in $(xenstore-list /local/domain/$d/device/console 2>/dev/null); do
+    s=$(xenstore-read /local/domain/0/backend/console/$d/$n/path 2>/dev/null) || continue
+    [ -S "$s" ] || continue
+    ( printf 'WHO-console-%s\n' $n; sleep 2 ) | timeout 6 socat - UNIX-CONNECT:$s > /dev/null 2>&1 &
+    pids="$pids $!"; cnt=$((cnt + 1))
+  done
+  [ -n "$pids" ] && wait $pids
+  TRUTH=$(gcmd $d 20 truth_got $cnt)
+  evid "$1 truth: $cnt channel sockets written; tty that got each: $TRUTH"
+}
+# truth_tty CONSOLE-N: the hvc that really carries it, per TRUTH
+truth_tty() { echo "$TRUTH" | tr '|' '\n' | sed -n "s/^\(hvc[0-9]*\)=WHO-$1\$/\/dev\/\1/p"; }
 has_link() { echo "$1" | tr '|' '\n' | grep -q "^$2=>"; }
 link_names() { echo "$1" | tr '|' '\n' | sed 's/=>.*//' | sort | tr '\n' ' '; }
 
@@ -175,9 +198,27 @@ ts "unpaused e2e-main (domid $M) and e2e-gap (domid $G)"
 # ------------------------------------------------------------------ boot
 A=org.example.e2e.alpha; B=org.example.e2e.beta; H=org.example.e2e.hot
 C=org.example.e2e.gamma; D=org.example.e2e.delta
-if waitready $M 180; then ts "e2e-main is up (udevd running, coldplug settled)"
+if waitready $M 180; then ts "e2e-main is up"
 else ts "e2e-main did not become ready within 180s"; fi
 waitready $G 120 && ts "e2e-gap is up" || ts "e2e-gap did not become ready within 120s"
+truth boot-main $M; TRUTH_M=$TRUTH
+evid "boot-main guest: $(gcmd $M 150 boot)"
+# optional transport probe (run.sh E2E_PROBE=1): message lengths through console-1
+if grep -q 'e2e_probe=1' /proc/cmdline; then
+  for mode in A B C; do
+    evid "probe $mode: $(gcmd $M 20 probe $mode /dev/hvc1 org.example.e2e.alpha)"
+    ( printf 'PROBE-%s-0123456789\n' $mode; sleep 2 ) | timeout 6 socat - UNIX-CONNECT:/run/e2e-main-alpha.sock > /tmp/probe.out 2>&1
+    evid "probe $mode: guest: $(gcmd $M 20 probegot); dom0 got back '$(cat /tmp/probe.out)'"
+  done
+  for msg in 1234567 123456789012345 1234567890123456 12345678901234567 123456789012345678901234 WHO-console-1 TOK-s1-alpha-1c50c28f; do
+    gcmd $M 20 truth_start >/dev/null
+    ( printf '%s\n' $msg; sleep 2 ) | timeout 6 socat - UNIX-CONNECT:/run/e2e-main-alpha.sock > /tmp/probe.out 2>&1
+    evid "probe: sent '$msg' (${#msg}+1 bytes) on alpha.sock: guest got $(gcmd $M 20 truth_got 1); dom0 got back '$(cat /tmp/probe.out)'"
+  done
+fi
+truth boot-gap $G; TRUTH_G=$TRUTH
+evid "boot-gap guest: $(gcmd $G 150 boot)"
+ts "e2e-main and e2e-gap: udevd running, coldplug settled"
 
 # ------------------------------------------------------------------ scenario 1
 t=$(up)
@@ -199,7 +240,7 @@ t=$(up)
 ok=1
 names=$(link_names "$L1")
 evid "s5 guest: /dev/xen-channel holds: $names"
-[ "$names" = "$A $B " ] || { evid "s5 guest: expected exactly '$A $B'"; ok=0; }
+[ "$names" = "$(printf '%s\n' $A $B | sort | tr '\n' ' ')" ] || { evid "s5 guest: expected exactly '$A $B'"; ok=0; }
 f=$(gcmd $M 30 find pwned)
 evid "s5 guest: files named *pwned* anywhere (but /proc,/sys): '${f}'"
 [ -z "$f" ] || ok=0
@@ -272,7 +313,7 @@ evid "s4 guest: links after (name:inode:target): $after"
 want=$(echo "$before" | tr '|' '\n' | grep -v "^$A:" | tr '\n' '|'); want=${want%|}
 [ "$after" = "$want" ] && evid "s4 guest: every other link has the same inode and target as before" \
                        || { evid "s4 guest: other links changed: expected '$want'"; ok=0; }
-evid "s4 guest: udev events for console-1: $(gcmd $M 10 events console-1)"
+evid "s4 guest: udev events for console-1: $(gcmd $M 10 events console-1 remove)"
 roundtrip s4 $M "$B:/run/e2e-main-beta.sock $H:/run/e2e-main-spare.sock"
 [ $RT_OK = 1 ] || ok=0
 evid "s4 took $(awk "BEGIN{print $(up)-$t}")s"
@@ -286,7 +327,7 @@ LG=$(gcmd $G 20 links)
 evid "s2 guest(e2e-gap): devices: console-1 ($C) and console-3 ($D); console-2 removed before boot"
 evid "s2 guest: links after coldplug: $LG"
 for n in $C $D; do has_link "$LG" $n || { evid "s2 guest: no /dev/xen-channel/$n"; ok=0; }; done
-[ "$(link_names "$LG")" = "$C $D " ] || { evid "s2 guest: expected exactly '$C $D'"; ok=0; }
+[ "$(link_names "$LG")" = "$(printf '%s\n' $C $D | sort | tr '\n' ' ')" ] || { evid "s2 guest: expected exactly '$C $D'"; ok=0; }
 td=$(target_of "$LG" $D)
 if [ "$td" = /dev/hvc2 ]; then evid "s2 guest: console-3 -> $td (first free slot, not hvc3)"
 else evid "s2 guest: console-3 -> '$td', expected /dev/hvc2"; ok=0; fi

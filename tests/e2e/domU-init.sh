@@ -18,34 +18,66 @@ mkdir -p /run/e2e /run/udev /run/lock /tmp
 E=/run/e2e
 exec 9>&1   # the console, for reports printed while a result is captured
 up() { cut -d' ' -f1 /proc/uptime; }
-say() { echo "[domU +$(up)s] $*"; }
+say() { echo "[domU +$(up)s] $*" >&9; }
 ROLE=unknown
 for a in $(cat /proc/cmdline); do case $a in e2e_role=*) ROLE=${a#e2e_role=};; esac; done
 say "E2E-DOMU-BEGIN role=$ROLE domid=$(xenstore-read domid 2>/dev/null) kernel=$(uname -r)"
 . /e2e/project.txt
 say "project: rules=$rules helpers=$helpers"
 
-# ---------------------------------------------------------------- syslog
-syslogd -n -O $E/syslog &
-i=0; while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
-[ -S /dev/log ] || say "WARNING: syslogd did not create /dev/log"
+# ---------------------------------------------------------------- boot (verb "boot")
+# what a distribution guest does at boot for this project: syslog, systemd-udevd
+# with the installed rules, coldplug. dom0 calls it after the "truth" check.
+boot() {
+  local i t0 rc
+  syslogd -n -O $E/syslog < /dev/null > /dev/null 2>&1 &
+  i=0; while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
+  [ -S /dev/log ] || say "WARNING: syslogd did not create /dev/log"
+  # a monitor of what udevd processed (with the imported properties)
+  udevadm monitor --udev --property --subsystem-match=xen < /dev/null > $E/udev-monitor.log 2>&1 &
+  SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
+    /usr/lib/systemd/systemd-udevd --resolve-names=early < /dev/null > $E/udevd.log 2>&1 &
+  UDEVD=$!
+  t0=$(up)
+  i=0; until udevadm control --ping >/dev/null 2>&1; do
+    [ $i -ge 60 ] && { say "WARNING: udevd did not answer a ping within 30s"; break; }
+    sleep 0.5; i=$((i+1))
+  done
+  say "systemd-udevd pid $UDEVD running ($(udevadm --version)); rules: $(ls /usr/lib/udev/rules.d /etc/udev/rules.d 2>/dev/null | grep rules | tr '\n' ' ')"
+  udevadm trigger --type=subsystems --action=add
+  udevadm trigger --type=devices --action=add
+  timeout 90 udevadm settle --timeout=60; rc=$?
+  say "coldplug done: trigger+settle rc=$rc in $(awk "BEGIN{print $(up)-$t0}")s"
+  report "after coldplug" >&9
+  echo "udevd pid $UDEVD; coldplug (trigger + settle) rc=$rc in $(awk "BEGIN{print $(up)-$t0}")s"
+}
 
-# ---------------------------------------------------------------- udev
-# a monitor of what udevd processed (with the imported properties)
-udevadm monitor --udev --property --subsystem-match=xen > $E/udev-monitor.log 2>&1 &
-SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
-  /usr/lib/systemd/systemd-udevd --resolve-names=early > $E/udevd.log 2>&1 &
-UDEVD=$!
-t0=$(up)
-i=0; until udevadm control --ping >/dev/null 2>&1; do
-  [ $i -ge 60 ] && { say "WARNING: udevd did not answer a ping within 30s"; break; }
-  sleep 0.5; i=$((i+1))
-done
-say "systemd-udevd pid $UDEVD running ($(udevadm --version)); rules: $(ls /usr/lib/udev/rules.d /etc/udev/rules.d 2>/dev/null | grep rules | tr '\n' ' ')"
-udevadm trigger --type=subsystems --action=add
-udevadm trigger --type=devices --action=add
-timeout 90 udevadm settle --timeout=60; rc=$?
-say "coldplug done: trigger+settle rc=$rc in $(awk "BEGIN{print $(up)-$t0}")s"
+# ---------------------------------------------------------------- truth
+# Ground truth without any project code: read every live hvc1..7 in raw mode
+# (open fails on slots with no console behind them) while dom0 writes
+# "WHO-<socket>" into every channel socket; report which tty got which.
+truth_start() {
+  local n t
+  rm -rf $E/truth; mkdir -p $E/truth
+  for n in 1 2 3 4 5 6 7; do
+    t=/dev/hvc$n
+    ( exec 6<>$t || exit 0
+      echo $t >> $E/truth/opened
+      stty raw -echo <&6
+      read -t 30 -r l <&6 && printf '%s\n' "$l" | tr -d '\r' > $E/truth/hvc$n
+    ) < /dev/null > /dev/null 2>&1 &
+    echo $! >> $E/truth/pids
+  done
+  sleep 1
+  echo "reading: $(cat $E/truth/opened 2>/dev/null | tr '\n' ' ')"
+}
+truth_got() { # N: wait (bounded) until N ttys got a line, then stop the readers
+  local i=0 res="" f
+  while [ "$(ls $E/truth | grep -c '^hvc')" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  for f in $(cat $E/truth/pids); do kill $f 2>/dev/null; done
+  for f in $E/truth/hvc*; do [ -f "$f" ] && res="$res${res:+|}${f##*/}=$(cat $f)"; done
+  echo "${res:-(none)}"
+}
 
 # ---------------------------------------------------------------- reports
 links() { # NAME=>RAW=>RESOLVED|...
@@ -75,7 +107,6 @@ report() {
   done
   echo "  syslog:"; sed 's/^/    /' $E/syslog 2>/dev/null | tail -n 40
 }
-report "after coldplug"
 
 # ---------------------------------------------------------------- commands
 # serve NAME...: for each NAME run `xen-channel connect NAME` bridged to a
@@ -91,6 +122,12 @@ responder() { # NAME DIR TTY
   else
     echo "(nothing within 40s)" > "$2/token"
   fi
+}
+holders() { # TTY: pid(comm) of every process that has TTY open
+  local p
+  for p in $(ls -l /proc/[0-9]*/fd/* 2>/dev/null | grep -F " -> $1" | sed 's#.*/proc/\([0-9]*\)/.*#\1#' | sort -u); do
+    echo -n "$p($(cat /proc/$p/comm 2>/dev/null)) "
+  done
 }
 serve() {
   local n d t res="" i
@@ -109,7 +146,7 @@ serve() {
       [ -n "$who" ] && break
       sleep 0.1; i=$((i+1))
     done
-    res="$res${res:+|}$n:tty=${t:-none}:open-by=${who:-nobody}($(cat /proc/${who:-0}/comm 2>/dev/null))"
+    res="$res${res:+|}$n:tty=${t:-none}:open-by=$(holders $t)"
   done
   sleep 0.5  # the tool switches the tty to raw mode right after open
   echo "$res"
@@ -136,7 +173,13 @@ waitgone() { # NAME SECS
   done
   echo "gone after $((i * 100))ms"
 }
-events() { # console-N: the udev events (after rules) for that device, one per |
+events() { # console-N [ACTION]: the udev events (after rules) for that device, one per |;
+  # with ACTION, first wait (bounded, 5 s) until udev has processed such an event
+  local i=0
+  if [ -n "$2" ]; then
+    while ! grep -q "^ACTION=$2\$" $E/udev-monitor.log || ! grep -q "^DEVPATH=/devices/$1\$" $E/udev-monitor.log; do
+      [ $i -ge 50 ] && break; sleep 0.1; i=$((i+1)); done
+  fi
   awk -v dev="/devices/$1" '
     /^UDEV/ {act=""; dp=""; props=""}
     /^ACTION=/ {act=substr($0,8)}
@@ -152,6 +195,17 @@ rawserve() { # TTY: control path without the project's tool: the shell reads the
     else echo "(nothing)" > $E/raw.got; fi ) < /dev/null > /dev/null 2>&1 &
   sleep 0.5
   echo "raw reader on $1: $(grep -c . /proc/interrupts) irq lines; hvc irqs: $(grep -i hvc /proc/interrupts | tr -s ' ' | tr '\n' ';')"
+}
+probe() { # MODE TTY NAME: start one kind of reader (debugging aid, E2E_PROBE=1)
+  rm -f $E/probe.out $E/probe.err
+  case $1 in
+    A) ( exec 3<>"$2"; stty raw -echo <&3; exec cat <&3 ) < /dev/null > $E/probe.out 2> $E/probe.err & ;;
+    B) ( exec 3<>"$2"; stty raw -echo <&3; cat <&3 & cat >&3 ) < /dev/null > $E/probe.out 2> $E/probe.err & ;;
+    C) ( timeout 30 xen-channel connect "$3" ) < /dev/null > $E/probe.out 2> $E/probe.err & ;;
+  esac
+  echo $! > $E/probe.pid
+  sleep 1
+  echo "probe $1 started pid $(cat $E/probe.pid); tty holders: $(holders $2)"
 }
 findname() { # PATTERN: every path in the guest whose name contains PATTERN
   find / \( -path /proc -o -path /sys \) -prune -o -name "*$1*" -print 2>/dev/null | tr '\n' '|'
@@ -173,9 +227,15 @@ run() {
     events)   events "$@" ;;
     find)     findname "$@" ;;
     rawserve) rawserve "$@" ;;
+    probe)    probe "$@" ;;
+    probegot) sleep 1; echo "out=[$(cat $E/probe.out 2>/dev/null | tr '\n' ' ')] err=[$(cat $E/probe.err 2>/dev/null | tr '\n' ' ')] alive=$(cat /proc/$(cat $E/probe.pid)/comm 2>/dev/null)"; kill $(cat $E/probe.pid) 2>/dev/null ;;
+    kick)     printf 'KICK\n' > "$1"; sleep 1; echo "wrote KICK to $1; raw reader got: $(cat $E/raw.got 2>/dev/null); responder tokens: $(cat $E/srv/*/token 2>/dev/null | tr '\n' ' ')" ;;
     rawgot)   cat $E/raw.got 2>/dev/null; grep -i hvc /proc/interrupts | tr -s ' ' | tr '\n' ';' ;;
     log)      logmatch "$*" ;;
     report)   report "$@" >&9; echo ok ;;
+    boot)     boot ;;
+    truth_start) truth_start ;;
+    truth_got) truth_got "$@" ;;
     poweroff) echo bye ;;
     *)        echo "unknown command $verb" ;;
   esac
@@ -186,7 +246,7 @@ run() {
 mkfifo $E/watch; exec 8<>$E/watch
 xenstore-watch /local/domain/$(xenstore-read domid)/e2e/cmd >&8 2>/dev/null &
 xenstore-write e2e/state ready
-say "E2E-DOMU-READY (waiting for commands in xenstore e2e/cmd)"
+say "E2E-DOMU-READY (waiting for commands in xenstore e2e/cmd; udevd not started yet)"
 last=""; idle=0
 while :; do
   c=$(xenstore-read e2e/cmd 2>/dev/null)
