@@ -127,7 +127,7 @@ qemu-system-x86_64 $ACCELOPT -cpu "$CPU" -smp ${E2E_SMP:-2} -m 3072 \
   -initrd "$IMG/vmlinuz $DOM0CMD,$IMG/dom0.initrd" > "$OUT/qemu.out" 2>&1 &
 QPID=$!
 echo "e2e: booting Xen + dom0 + 2 domUs (qemu pid $QPID, $ACCEL, bound ${TIMEOUT}s); serial log $SERIAL"
-MARKS=("(XEN) Xen version" "Run /init" "toolstack up" "unpaused e2e-main" "E2E-DOMU-READY" "e2e-main is up" "e2e-gap is up" "coldplug settled"
+MARKS=("Xen version" "Run /init" "toolstack up" "unpaused e2e-main" "E2E-DOMU-READY" "e2e-main is up" "e2e-gap is up" "coldplug settled"
        "E2E-RESULT s1" "E2E-RESULT s5" "E2E-RESULT s3" "E2E-RESULT s4" "E2E-RESULT s2" "E2E-DONE")
 declare -A SEEN
 : > "$OUT/milestones.txt"
@@ -153,7 +153,7 @@ sed -n 's/^gap| //p' "$OUT/serial.txt" > "$OUT/domU-gap-console.txt"
 
 # ------------------------------------------------------------------ report
 {
-  echo "==== xen-channel e2e: $(grep -a -m1 '(XEN) Xen version' "$OUT/serial.txt" | sed 's/.*Xen version/Xen/; s/ (.*//')," \
+  echo "==== xen-channel e2e: $(grep -a -m1 'Xen version' "$OUT/serial.txt" | sed 's/.*Xen version/Xen/; s/ (.*//')," \
        "$(sed -n 1p "$CACHE"/base-*/kernel.txt 2>/dev/null), $ACCEL"
   [ -n "$STANDIN" ] && echo "==== NOTE: harness stand-ins ($STANDIN), not the project's binaries"
   pass=0; failn=0
