@@ -148,22 +148,6 @@ XC_EXPORT int xen_channel_open(struct xen_channel_ctx *ctx, const char *name, in
         return open_tty(ctx, tty, flags);
 }
 
-/* Sleep up to ms, but wake early when the link changes. */
-static int nap(struct xen_channel_ctx *ctx, const char *name, int ms)
-{
-        struct xen_channel_monitor *mon;
-        struct pollfd pfd = { .events = POLLIN };
-        int r;
-
-        r = xen_channel_monitor_new(ctx, name, &mon);
-        if (r < 0)
-                return r;
-        pfd.fd = xen_channel_monitor_get_fd(mon);
-        r = poll(&pfd, 1, ms) < 0 ? -errno : 0;
-        xen_channel_monitor_free(mon);
-        return r;
-}
-
 XC_EXPORT int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, int *fd,
                                  int timeout_ms, unsigned flags)
 {
@@ -189,7 +173,8 @@ XC_EXPORT int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, 
                 if (left > 0 && backoff > left)
                         backoff = left;
                 dbg(ctx, "%s: no console yet, retrying in %d ms", name, backoff);
-                r = nap(ctx, name, backoff);
+                /* Wakes early when hvcN or the link is re-created. */
+                r = xc_wait_change(ctx, name, backoff);
                 if (r < 0)
                         return r;
                 if (backoff < 1000)

@@ -339,6 +339,43 @@ static void wait_done(struct xen_channel_ctx *ctx, struct xen_channel_monitor *m
         xen_channel_monitor_free(mon);
 }
 
+/* A monitor on the ctx's cached inotify fd; give it back with wait_done(). */
+static int wait_start(struct xen_channel_ctx *ctx, const char *name,
+                      struct xen_channel_monitor **ret)
+{
+        struct xen_channel_monitor *mon = calloc(1, sizeof(*mon));
+        int r;
+
+        if (!mon)
+                return -ENOMEM;
+        r = wait_fd(ctx);
+        if (r >= 0)
+                r = monitor_init(mon, ctx, name, r);
+        else
+                mon->fd = -1;
+        if (r < 0) {
+                wait_done(ctx, mon);
+                return r;
+        }
+        *ret = mon;
+        return 0;
+}
+
+int xc_wait_change(struct xen_channel_ctx *ctx, const char *name, int ms)
+{
+        struct xen_channel_monitor *mon;
+        struct pollfd pfd = { .events = POLLIN };
+        int r;
+
+        r = wait_start(ctx, name, &mon);
+        if (r < 0)
+                return r;
+        pfd.fd = mon->fd;
+        r = poll(&pfd, 1, ms) < 0 ? -errno : 0;
+        wait_done(ctx, mon);
+        return r;
+}
+
 XC_EXPORT int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_ms)
 {
         struct xen_channel_monitor *mon;
@@ -351,18 +388,9 @@ XC_EXPORT int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, in
         /* Already there (the common case at boot): no inotify at all. */
         if (link_exists(ctx, name))
                 return 0;
-        mon = calloc(1, sizeof(*mon));
-        if (!mon)
-                return -ENOMEM;
-        r = wait_fd(ctx);
-        if (r >= 0)
-                r = monitor_init(mon, ctx, name, r);
-        else
-                mon->fd = -1;
-        if (r < 0) {
-                wait_done(ctx, mon);
+        r = wait_start(ctx, name, &mon);
+        if (r < 0)
                 return r;
-        }
         for (;;) {
                 struct pollfd pfd = { .fd = mon->fd, .events = POLLIN };
                 int left;

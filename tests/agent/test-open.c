@@ -12,7 +12,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -21,6 +24,16 @@
 #include "fake-channel.h"
 
 #define NAME "org.example.agent.0"
+
+static int inotify_inits;
+
+/* Counts the inotify fds the library makes: a definition in the executable
+ * comes first in the dynamic symbol lookup of libxenchannel.so. */
+int inotify_init1(int flags)
+{
+        inotify_inits++;
+        return (int)syscall(SYS_inotify_init1, flags);
+}
 
 struct fixture {
         struct fake_dev dev;
@@ -214,6 +227,50 @@ static void test_reopen_waits_for_console(void **state)
         fake_pty_close(&third);
 }
 
+struct retry_log {
+        struct fake_dev *dev;
+        const char *tty;        /* hvc3 is pointed here at the last retry */
+        int retries, last;
+};
+
+static void count_retries(void *data, int priority, const char *file, int line,
+                          const char *fn, const char *format, va_list args)
+{
+        struct retry_log *l = data;
+
+        if (strstr(format, "retrying") && ++l->retries == l->last)
+                fake_dev_hvc(l->dev, 3, l->tty);
+}
+
+/* The naps between retries reuse the ctx's cached inotify fd: a new fd per
+ * retry would cost an RCU grace period (up to ~16 ms) at each close. One fd
+ * for the first reopen's five naps, none more for a second reopen. */
+static void test_reopen_reuses_inotify(void **state)
+{
+        struct fixture *f = *state;
+        struct retry_log l = { .dev = &f->dev, .tty = f->pty.path, .last = 5 };
+        int fd = -1;
+
+        xen_channel_ctx_set_log_fn(f->dev.ctx, count_retries, &l);
+        xen_channel_ctx_set_log_priority(f->dev.ctx, LOG_DEBUG);
+        fake_dev_hvc(&f->dev, 3, "/nonexistent/pts");
+        inotify_inits = 0;
+        assert_int_equal(xen_channel_reopen(f->dev.ctx, NAME, &fd, 5000, 0), 0);
+        assert_true(fd >= 0);
+        assert_int_equal(l.retries, 5);
+        assert_int_equal(inotify_inits, 1);
+
+        fake_dev_hvc(&f->dev, 3, "/nonexistent/pts");
+        l.retries = 0;
+        l.last = 3;
+        assert_int_equal(xen_channel_reopen(f->dev.ctx, NAME, &fd, 5000, 0), 0);
+        assert_true(fd >= 0);
+        assert_int_equal(l.retries, 3);
+        assert_int_equal(inotify_inits, 1);
+        close(fd);
+        xen_channel_ctx_set_log_fn(f->dev.ctx, NULL, NULL);
+}
+
 static void test_errors(void **state)
 {
         struct fixture *f = *state;
@@ -289,6 +346,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_round_trip_256, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_hangup_and_reopen, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reopen_waits_for_console, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_reopen_reuses_inotify, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_noctty, setup, teardown),
