@@ -37,8 +37,9 @@ typedef void (*xen_channel_log_fn)(void *userdata, int priority,
 
 /*
  * Create a context with the default roots: device folder "/dev", run folder
- * "/run/xen-channel", xenstore timeout 2000 ms, log priority LOG_ERR (raised
- * by $XEN_CHANNEL_LOG=debug|info|notice|warning|err) and no log function.
+ * "/run/xen-channel", xenstore timeout 2000 ms, log priority LOG_ERR (or the
+ * one $XEN_CHANNEL_LOG names: err, warning, notice, info, debug, or a syslog
+ * priority number 0..7) and no log function.
  * The xenstore connection is libxenstore's own choice: set $XENSTORED_PATH to
  * point it at a test server.
  */
@@ -59,7 +60,8 @@ const char *xen_channel_ctx_get_dev_dir(const struct xen_channel_ctx *ctx);
 /* Folder for the helper's state and lock (default "/run/xen-channel"). */
 int xen_channel_ctx_set_run_dir(struct xen_channel_ctx *ctx, const char *dir);
 const char *xen_channel_ctx_get_run_dir(const struct xen_channel_ctx *ctx);
-/* Upper bound of one xenstore lookup in milliseconds (> 0). */
+/* Upper bound of one xenstore lookup, and of the wait for the run folder
+ * lock (-EBUSY past it), in milliseconds (> 0, else -EINVAL). */
 int xen_channel_ctx_set_timeout_ms(struct xen_channel_ctx *ctx, int timeout_ms);
 int xen_channel_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx);
 
@@ -78,8 +80,8 @@ int xen_channel_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx);
  * One more rule keeps that alias, "dev-xen\x2dchannel-<escaped>.device",
  * within systemd's 255-character unit names: the name escaped as systemd
  * does ("-" becomes "\x2d", 4 bytes) is at most XEN_CHANNEL_NAME_ESCAPED_MAX
- * bytes (length + 3 * number of "-"). A 128-byte name of "-" would escape to
- * 509 bytes.
+ * bytes (length + 3 * number of "-"). A 128-byte name "a-----...-" (one
+ * letter and 127 "-") would escape to 509 bytes.
  */
 #define XEN_CHANNEL_NAME_MAX 128
 #define XEN_CHANNEL_NAME_ESCAPED_MAX 229
