@@ -16,6 +16,11 @@
 
 #define PROTO_VERSION "1"
 #define LINE_MAX_BYTES 4096
+/* Backpressure: with more replies than this unsent, stop reading requests
+ * (the host then blocks on its writes) until they drain below OUT_LOW. A host
+ * that floods requests and never reads cannot make the agent grow. */
+#define OUT_HIGH (64 * 1024)
+#define OUT_LOW (16 * 1024)
 
 typedef struct {
         GMainLoop *loop;
@@ -25,11 +30,29 @@ typedef struct {
         GString *in, *out;
         gboolean greeted;       /* the host said HELLO on this connection */
         gboolean discarding;    /* dropping the rest of an overlong line */
+        gboolean paused;        /* input not read: too many replies unsent */
         gint64 started;
         guint sessions;
 } Agent;
 
 static void flush_out(Agent *a);
+static void process_input(Agent *a);
+static gboolean on_readable(gint fd, GIOCondition cond, gpointer data);
+
+static gboolean backlogged(const Agent *a)
+{
+        return a->out->len >= OUT_HIGH;
+}
+
+/* The host read enough: serve the requests already read, then read again. */
+static void resume_input(Agent *a)
+{
+        a->paused = FALSE;
+        process_input(a);
+        if (a->paused || a->fd < 0)
+                return;
+        a->in_id = g_unix_fd_add(a->fd, G_IO_IN, on_readable, a);
+}
 
 static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
 {
@@ -37,6 +60,8 @@ static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
 
         a->out_id = 0;
         flush_out(a);
+        if (a->paused && a->out->len <= OUT_LOW)
+                resume_input(a);
         return G_SOURCE_REMOVE;
 }
 
@@ -108,7 +133,8 @@ static void handle(Agent *a, char *line)
         }
 }
 
-/* Split the input into lines; a CR before the LF is tolerated. */
+/* Split the input into lines; a CR before the LF is tolerated. Stops with
+ * lines left in a->in when the replies back up (see OUT_HIGH). */
 static void process_input(Agent *a)
 {
         char *nl;
@@ -116,6 +142,10 @@ static void process_input(Agent *a)
         while ((nl = memchr(a->in->str, '\n', a->in->len))) {
                 gsize len = (gsize)(nl - a->in->str);
 
+                if (backlogged(a)) {
+                        a->paused = TRUE;
+                        return;
+                }
                 *nl = '\0';
                 if (len && a->in->str[len - 1] == '\r')
                         a->in->str[len - 1] = '\0';
@@ -150,6 +180,12 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
         }
         g_string_append_len(a->in, buf, n);
         process_input(a);
+        if (!a->paused && backlogged(a))
+                a->paused = TRUE;
+        if (a->paused) {
+                a->in_id = 0;   /* on_writable resumes */
+                return G_SOURCE_REMOVE;
+        }
         return G_SOURCE_CONTINUE;
 }
 
@@ -162,6 +198,7 @@ static void on_connected(XenChannelWatch *w, const gchar *name, gint fd, gpointe
         a->sessions++;
         a->greeted = FALSE;
         a->discarding = FALSE;
+        a->paused = FALSE;
         g_string_truncate(a->in, 0);
         g_string_truncate(a->out, 0);
         a->in_id = g_unix_fd_add(fd, G_IO_IN, on_readable, a);

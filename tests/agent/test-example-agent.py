@@ -132,7 +132,91 @@ def test_requests():
     assert [host.line(), host.line(), host.line()] == ["PONG", "OK 1", "PONG"]
 
 
+def vm_kib(pid):
+    """VmRSS and VmData of a process, in KiB."""
+    fields = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmData"):
+                fields[key] = int(value.split()[0])
+    return fields["VmRSS"], fields["VmData"]
+
+
+def flood(host, filler, limit=32 << 20):
+    """Send ECHO requests without reading until limit bytes went through or
+    the agent has taken nothing for 1 s. Returns (bytes sent, requests
+    begun, the unsent rest of the last one); host.fd is left non-blocking."""
+    lines = (f"ECHO {i} {filler}\n".encode() for i in range(1 << 30))
+    pending, sent, nreq = b"", 0, 0
+    os.set_blocking(host.fd, False)
+    stalled_since = None
+    end = time.monotonic() + 20
+    while sent < limit and time.monotonic() < end:
+        if not pending:
+            pending = next(lines)
+            nreq += 1
+        try:
+            n = os.write(host.fd, pending)
+        except BlockingIOError:
+            n = 0
+        if n:
+            sent += n
+            pending = pending[n:]
+            stalled_since = None
+            continue
+        stalled_since = stalled_since or time.monotonic()
+        if time.monotonic() - stalled_since > 1:
+            break
+        time.sleep(0.01)
+    return sent, nreq, pending
+
+
+def test_flood_without_reading_stays_bounded():
+    """A host that sends requests and never reads: the agent stops reading
+    once ~64 KiB of replies are unsent, so the host's writes block and the
+    agent's memory stays put. Then every reply arrives, in order."""
+    host, pid = STATE["host"], STATE["agent"].pid
+    rss0, data0 = vm_kib(pid)
+    filler = "x" * 1000
+    sent, nreq, pending = flood(host, filler)
+    rss1, data1 = vm_kib(pid)
+    print(f"# flood: agent took {sent} bytes ({nreq} requests); VmRSS {rss0} -> {rss1} KiB,"
+          f" VmData {data0} -> {data1} KiB", flush=True)
+    assert STATE["agent"].poll() is None
+    assert rss1 - rss0 < 8192 and data1 - data0 < 8192, \
+        (f"VmRSS {rss0} -> {rss1} KiB, VmData {data0} -> {data1} KiB "
+         f"after {sent} bytes of requests")
+    assert sent < 4 << 20, f"the agent took {sent} bytes without replies read"
+    # Now read: the rest of the last request goes through, every request
+    # gets its reply, in order, and the agent still answers.
+    got = 0
+    end = time.monotonic() + 30
+    while got < nreq:
+        assert time.monotonic() < end, f"{got} of {nreq} replies"
+        want = [host.fd] if pending else []
+        r, w, _ = select.select([host.fd], want, [], 1)
+        if w:
+            try:
+                pending = pending[os.write(host.fd, pending):]
+            except BlockingIOError:
+                pass
+        if r:
+            host.buf += os.read(host.fd, 65536)
+            while b"\n" in host.buf and got < nreq:
+                line, host.buf = host.buf.split(b"\n", 1)
+                assert line.decode() == f"OK {got} {filler}", (got, line[:60])
+                got += 1
+    os.set_blocking(host.fd, True)
+    assert host.ask("PING") == "PONG"
+    rss2, data2 = vm_kib(pid)
+    assert rss2 - rss0 < 8192 and data2 - data0 < 8192, (rss0, rss2, data0, data2)
+
+
 def test_hangup_then_reconnect():
+    # The agent has stopped reading (replies backed up) when the host goes.
+    sent, _, _ = flood(STATE["host"], "y" * 1000, limit=4 << 20)
+    assert sent < 4 << 20, sent
     kill_tty(STATE["host"].fd)      # migration: the console is re-created
     time.sleep(0.3)
     assert STATE["agent"].poll() is None
