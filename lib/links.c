@@ -46,7 +46,9 @@ int xc_link_dir_open(struct xen_channel_ctx *ctx, bool create)
         char shown[PATH_MAX];
         int dev_fd, fd;
 
-        dev_fd = xc_open_folder(ctx, AT_FDCWD, ctx->dev_dir, "device folder", ctx->dev_dir, 0);
+        /* Nothing to remove from a folder that is not there: no error then. */
+        dev_fd = xc_open_folder(ctx, AT_FDCWD, ctx->dev_dir, "device folder", ctx->dev_dir,
+                                create ? 0 : XC_FOLDER_QUIET_ENOENT);
         if (dev_fd < 0)
                 return dev_fd;
         snprintf(shown, sizeof(shown), "%s/%s", ctx->dev_dir, XC_LINK_DIR);
