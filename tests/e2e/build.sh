@@ -33,6 +33,54 @@ XENVER=$(basename "$(dirname "$XENBIN")"); XENVER=${XENVER#xen-}
 mkdir -p "$CACHE/dl" "$OUTDIR"
 t0=$(date +%s.%N)
 log() { echo "build: $*"; }
+die() { echo "build: $*" >&2; exit 1; }
+
+# ------------------------------------------------------------------ cache safety
+# Several runs may share the cache (CI jobs, two build dirs) and any run may be
+# killed at any point. So:
+#  * a base is built in a private temp dir and published with one rename(2),
+#    its "done" marker written just before: a base dir is absent or complete,
+#    and one without the marker or a file is never used (it is rebuilt);
+#  * builders of one key are serialized (flock on base-KEY.build.lock; the
+#    second waits, bounded, and then uses the first one's base);
+#  * a run holds a shared flock on base-KEY.lock while it reads the base; other
+#    keys' bases are pruned only under a non-blocking exclusive lock, so a base
+#    in use or being built is left alone;
+#  * downloads go to a temp dir and are renamed into dl/ once their SHA256 is
+#    one apt knows, so a cut download is never taken for a package;
+#  * the per-run images hold no link into the cache (hard links or copies):
+#    pruning cannot pull a file from under a running QEMU.
+LOCKWAIT=${E2E_LOCK_WAIT:-900}
+TMPS=()
+cleanup() { local d; for d in "${TMPS[@]}"; do rm -rf "$d"; done; }
+trap cleanup EXIT
+trap 'exit 143' TERM; trap 'exit 130' INT; trap 'exit 129' HUP
+# base_ok DIR: a complete, published base
+base_ok() {
+  [ -f "$1/done" ] && [ -s "$1/xen" ] && [ -s "$1/vmlinuz" ] && [ -s "$1/kernel.txt" ] \
+    && [ -s "$1/dom0-base.cpio.gz" ] && [ -x "$1/domU-root/usr/bin/udevadm" ]
+}
+# deb_ok FILE PKG: FILE is a complete download of a version apt knows of PKG
+deb_ok() {
+  local sum; sum=$(sha256sum < "$1" | cut -d' ' -f1)
+  apt-cache show "$2" 2>/dev/null | grep -qx "SHA256: $sum"
+}
+# fetch_deb PKG: make sure $CACHE/dl holds a complete PKG_*.deb
+fetch_deb() {
+  local f t
+  for f in "$CACHE/dl/$1"_*.deb; do
+    [ -f "$f" ] || continue
+    deb_ok "$f" "$1" && return 0
+    log "dropping $f: not a download apt knows (cut short?)"; rm -f "$f"
+  done
+  t=$(mktemp -d "$CACHE/dl/.tmp.XXXXXX"); TMPS+=("$t"); chmod 755 "$t"   # apt's _apt user writes there
+  ( cd "$t" && timeout 600 apt-get download "$1" >/dev/null ) || die "apt-get download $1 failed"
+  for f in "$t"/*.deb; do
+    deb_ok "$f" "$1" || die "downloaded $f does not match apt's SHA256"
+    mv -f "$f" "$CACHE/dl/"
+  done
+  rm -rf "$t"
+}
 
 # ------------------------------------------------------------------ helpers
 # add_file ROOT SRC [DST]  copy a file (following symlinks) into ROOT
@@ -82,10 +130,7 @@ BASE=$CACHE/base-$key
 build_base() {
   local B=$1 R m f b
   mkdir -p "$B"
-  ( cd "$CACHE/dl"
-    ls "${kpkg}"_*.deb >/dev/null 2>&1 || apt-get download "$kpkg" >/dev/null
-    ls socat_*.deb     >/dev/null 2>&1 || apt-get download socat >/dev/null
-    ls libwrap0_*.deb  >/dev/null 2>&1 || apt-get download libwrap0 >/dev/null )
+  fetch_deb "$kpkg"; fetch_deb socat; fetch_deb libwrap0
   dpkg -x "$CACHE/dl/${kpkg}"_*.deb "$B/kpkg"
   dpkg -x "$CACHE/dl"/socat_*.deb "$B/socat"; dpkg -x "$CACHE/dl"/libwrap0_*.deb "$B/socat"
   local KVER; KVER=$(ls "$B/kpkg/lib/modules/")
@@ -146,17 +191,46 @@ EOF
 }
 # ---- end of base ----
 
-if [ ! -f "$BASE/done" ]; then
-  log "building base images in $BASE (kernel $kpkg, Xen $XENVER)"
-  rm -rf "$BASE.tmp"
-  build_base "$BASE.tmp"
-  touch "$BASE.tmp/done"
-  rm -rf "$BASE"; mv "$BASE.tmp" "$BASE"
-  # keep the cache small: drop other bases
-  for d in "$CACHE"/base-*; do [ "$d" = "$BASE" ] || rm -rf "$d"; done
-else
+# shared: this run reads the base (pruning leaves it alone); bounded wait
+exec 8>"$CACHE/base-$key.lock"
+flock -s -w "$LOCKWAIT" 8 || die "could not lock $CACHE/base-$key.lock within ${LOCKWAIT}s"
+if base_ok "$BASE"; then
   log "base images cached in $BASE"
+else
+  exec 7>"$CACHE/base-$key.build.lock"
+  flock -x -w "$LOCKWAIT" 7 || die "another run kept building $BASE for more than ${LOCKWAIT}s"
+  if base_ok "$BASE"; then
+    log "base images built meanwhile by another run: $BASE"
+  else
+    log "building base images in $BASE (kernel $kpkg, Xen $XENVER)"
+    # we hold this key's build lock: temp dirs of this key are leftovers of
+    # killed builders, and a base dir that is not complete is not in use
+    rm -rf "$CACHE/.base-$key".* "$BASE.tmp"
+    if [ -e "$BASE" ]; then
+      log "dropping incomplete $BASE"
+      mv -T "$BASE" "$CACHE/.base-$key.trash.$$" && rm -rf "$CACHE/.base-$key.trash.$$"
+    fi
+    tmp=$(mktemp -d "$CACHE/.base-$key.XXXXXX"); TMPS+=("$tmp")
+    build_base "$tmp"
+    chmod 755 "$tmp"
+    date -u '+%F %T UTC' > "$tmp/done"
+    base_ok "$tmp" || die "base build in $tmp is incomplete"
+    mv -T "$tmp" "$BASE" || die "could not publish $BASE"   # one rename(2)
+  fi
+  flock -u 7; exec 7>&-
 fi
+# keep the cache small: drop other keys' bases nobody uses or builds right now
+for d in "$CACHE"/base-*; do
+  [ -d "$d" ] && [ "$d" != "$BASE" ] || continue
+  k=${d##*/base-}
+  exec 6>"$CACHE/base-$k.lock"
+  if flock -n -x 6; then
+    mv -T "$d" "$CACHE/.base-$k.trash.$$" 2>/dev/null && rm -rf "$CACHE/.base-$k.trash.$$"
+    rm -rf "$CACHE/.base-$k".*
+    log "pruned the unused base $d"
+  fi
+  exec 6>&-
+done
 
 # ------------------------------------------------------------------ per run: domU
 S=$OUTDIR/domU-root
@@ -194,8 +268,11 @@ cp "$HERE"/domU-*.cfg "$O/e2e/"
 cp "$OUTDIR/domU.cpio.gz" "$O/e2e/domU.cpio.gz"
 # overlay first (plain cpio), then the gzip'd base: /init only in the overlay
 { mkcpio "$O"; cat "$BASE/dom0-base.cpio.gz"; } > "$OUTDIR/dom0.initrd"
-ln -sf "$BASE/xen" "$OUTDIR/xen"
-ln -sf "$BASE/vmlinuz" "$OUTDIR/vmlinuz"
+# hard links (or copies): the run keeps its files even if the base is pruned
+for f in xen vmlinuz kernel.txt; do
+  rm -f "$OUTDIR/$f"
+  ln "$BASE/$f" "$OUTDIR/$f" 2>/dev/null || cp "$BASE/$f" "$OUTDIR/$f"
+done
 rm -rf "$S" "$O"
 log "project: rules /$rules, helper(s) $helpers"
 log "domU initramfs $(du -k "$OUTDIR/domU.cpio.gz" | cut -f1) KiB, dom0 initrd $(du -k "$OUTDIR/dom0.initrd" | cut -f1) KiB"

@@ -275,9 +275,12 @@ evid "s3 dom0: hot-added $F (name $H, backend chardev libxl-channel0 = /run/e2e-
 w=$(gcmd $M 70 waitlink $H 60)
 evid "s3 guest: xen-channel wait $H --timeout 60: $w"
 case $w in "rc=0 "*) ;; *) ok=0;; esac
-ev=$(gcmd $M 10 events console-6)
+# udevd hands the bind event to monitors only after its RUN (the helper's link)
+# finished: the guest waits (bounded) until the monitor recorded it
+ev=$(gcmd $M 50 events console-6 bind)
 evid "s3 guest: udev events for console-6: $ev"
-echo "$ev" | grep -q 'bind:.*XEN_CHANNEL' || { evid "s3 guest: no udev 'bind' event with XEN_CHANNEL_* properties for console-6"; ok=0; }
+echo "$ev" | tr '|' '\n' | grep -q "^bind: .*XEN_CHANNEL_NAME=$H\( \|\$\)" \
+  || { evid "s3 guest: no udev 'bind' event with XEN_CHANNEL_NAME=$H for console-6"; ok=0; }
 L3=$(gcmd $M 20 links)
 evid "s3 guest: links now: $L3"
 evid "s3 note: first free slot at probe time: hvc1-4 are taken (devids 1-4), so console-6 should be hvc5"
@@ -313,7 +316,19 @@ evid "s4 guest: links after (name:inode:target): $after"
 want=$(echo "$before" | tr '|' '\n' | grep -v "^$A:" | tr '\n' '|'); want=${want%|}
 [ "$after" = "$want" ] && evid "s4 guest: every other link has the same inode and target as before" \
                        || { evid "s4 guest: other links changed: expected '$want'"; ok=0; }
-evid "s4 guest: udev events for console-1: $(gcmd $M 10 events console-1 remove)"
+# Evidence only (the verdict rests on the link state and the bytes): the unbind
+# and remove events udevd processed for console-1, with the properties udev
+# stored at add (IMPORT{db} on unbind; remove carries the database's). udevd
+# hands an event to monitors only after its RUN programs (the helper's unlink)
+# finished, and runs remove only after unbind: so the link is gone before the
+# monitor has them, and the guest waits (bounded) for both complete records.
+ev=$(gcmd $M 50 events console-1 unbind remove)
+evid "s4 guest: udev events for console-1 (udevadm monitor, t=CLOCK_MONOTONIC): $ev"
+for a in unbind remove; do
+  echo "$ev" | tr '|' '\n' | grep -q "^$a: .*XEN_CHANNEL_NAME=$A\( \|\$\)" \
+    || evid "s4 guest: note: no '$a' event with XEN_CHANNEL_NAME=$A recorded (evidence only, not the verdict)"
+done
+evid "s4 guest: helper syslog about console-1: $(gcmd $M 10 log 'xen-channel-helper.*console-1:')"
 roundtrip s4 $M "$B:/run/e2e-main-beta.sock $H:/run/e2e-main-spare.sock"
 [ $RT_OK = 1 ] || ok=0
 evid "s4 took $(awk "BEGIN{print $(up)-$t}")s"

@@ -33,8 +33,14 @@ boot() {
   syslogd -n -O $E/syslog < /dev/null > /dev/null 2>&1 &
   i=0; while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done
   [ -S /dev/log ] || say "WARNING: syslogd did not create /dev/log"
-  # a monitor of what udevd processed (with the imported properties)
+  # a monitor of what udevd processed (with the imported properties). udevadm
+  # monitor makes its stdout line buffered and prints the "UDEV - ..." header
+  # once it has subscribed: wait (bounded) for it, so no event can precede it
   udevadm monitor --udev --property --subsystem-match=xen < /dev/null > $E/udev-monitor.log 2>&1 &
+  i=0; until grep -q '^UDEV - ' $E/udev-monitor.log; do
+    [ $i -ge 100 ] && { say "WARNING: udevadm monitor did not subscribe within 10s"; break; }
+    sleep 0.1; i=$((i+1))
+  done
   SYSTEMD_LOG_TARGET=console SYSTEMD_LOG_LEVEL=info \
     /usr/lib/systemd/systemd-udevd --resolve-names=early < /dev/null > $E/udevd.log 2>&1 &
   UDEVD=$!
@@ -171,22 +177,40 @@ waitgone() { # NAME SECS
     [ $i -ge $(($2 * 10)) ] && { echo "still-there after ${2}s"; return; }
     sleep 0.1; i=$((i+1))
   done
-  echo "gone after $((i * 100))ms"
+  echo "gone after $((i * 100))ms (seen gone at uptime $(up)s)"
 }
-events() { # console-N [ACTION]: the udev events (after rules) for that device, one per |;
-  # with ACTION, first wait (bounded, 5 s) until udev has processed such an event
-  local i=0
-  if [ -n "$2" ]; then
-    while ! grep -q "^ACTION=$2\$" $E/udev-monitor.log || ! grep -q "^DEVPATH=/devices/$1\$" $E/udev-monitor.log; do
-      [ $i -ge 50 ] && break; sleep 0.1; i=$((i+1)); done
-  fi
-  awk -v dev="/devices/$1" '
-    /^UDEV/ {act=""; dp=""; props=""}
+# The udev events (after rules) of a device, as udevadm monitor recorded them.
+# udevd broadcasts an event to monitors only after the event's RUN programs have
+# finished, and the kernel's remove follows unbind, which udevd runs only after
+# unbind is done: so a link is already gone (or there) before the event that
+# did it reaches the log. Only complete records (ended by their blank line) count.
+evawk() { # MODE(list|has) DEVPATH [ACTION]
+  awk -v mode=$1 -v dev="$2" -v want="$3" '
+    /^UDEV +\[/ {act=""; dp=""; props=""; seq=""; t=$2; gsub(/\[|\]/, "", t); inrec=1; next}
+    !inrec {next}
     /^ACTION=/ {act=substr($0,8)}
     /^DEVPATH=/ {dp=substr($0,9)}
+    /^SEQNUM=/ {seq=substr($0,8)}
     /^(XEN_CHANNEL_[A-Z_]*|DRIVER|SYSTEMD_ALIAS)=/ {props=props" "$0}
-    /^$/ {if (dp==dev) printf "%s%s:%s", (n++?"|":""), act, props; dp=""}
-    END {print ""}' $E/udev-monitor.log
+    /^$/ {inrec=0
+          if (dp != dev) next
+          if (mode == "has") { if (act == want) found=1; next }
+          printf "%s%s: seq=%s t=%s%s", (n++ ? "|" : ""), act, seq, t, props}
+    END {if (mode == "has") exit !found; print ""}' $E/udev-monitor.log
+}
+events() { # console-N [ACTION...]: "ACTION: seq=N t=MONOTONIC PROPS|..."; with ACTIONs,
+  # first wait (bounded: settle 20 s, then 20 s) until each has a complete record
+  local dev=/devices/$1 i=0 a missing=""; shift
+  if [ $# -gt 0 ]; then
+    timeout 25 udevadm settle --timeout=20 >/dev/null 2>&1
+    while :; do
+      missing=""
+      for a in "$@"; do evawk has $dev $a || missing="$missing $a"; done
+      [ -z "$missing" ] || [ $i -ge 200 ] && break
+      sleep 0.1; i=$((i+1))
+    done
+  fi
+  echo "$(evawk list $dev)${missing:+ (NOT recorded within 20s:$missing)}"
 }
 rawserve() { # TTY: control path without the project's tool: the shell reads the tty itself
   ( exec 6<>"$1" || exit 1

@@ -24,13 +24,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-channel-e2e}
 OUT=${E2E_OUT:-$CACHE/last-run}
 SRC=$(cd "$HERE/../.." && pwd)
-BUILDDIR=""; DESTDIR=""; STANDIN=""
+BUILDDIR=""; DESTDIR=""; STANDIN=""; OUT_GIVEN=${E2E_OUT:+yes}
 while [ $# -gt 0 ]; do
   case $1 in
     --destdir)  DESTDIR=$2; shift 2 ;;
     --builddir) BUILDDIR=$2; shift 2 ;;
     --source)   SRC=$2; shift 2 ;;
-    --out)      OUT=$2; shift 2 ;;
+    --out)      OUT=$2; OUT_GIVEN=yes; shift 2 ;;
     --standin)  STANDIN=standin; shift
                 [ "${1:-}" = naive ] && { STANDIN=naive; shift; } ;;
     -h|--help)  sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -59,6 +59,39 @@ command -v apt-get >/dev/null && command -v dpkg >/dev/null || skip "needs apt-g
 
 mkdir -p "$OUT" || fail "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)
+# one run per output folder (its images, stage and serial log): the lock is held
+# until this script and the QEMU it starts are gone
+exec 5>"$OUT/.lock"
+if ! flock -n 5; then
+  [ -n "$OUT_GIVEN" ] && fail "another run is using $OUT (give another --out)"
+  OUT=$(mktemp -d "$CACHE/run.XXXXXX") || fail "cannot create a run folder in $CACHE"
+  exec 5>"$OUT/.lock"; flock -n 5 || fail "cannot lock $OUT"
+  echo "e2e: the default output folder is in use by another run; this run uses $OUT"
+fi
+
+# Every wait is bounded, and QEMU never outlives this script: it runs under
+# timeout(1) (--foreground: it stays in our process group, which meson's
+# timeout signals as a whole), and the traps stop it on exit, SIGTERM, SIGINT
+# and SIGHUP: TERM, then KILL after 10 s.
+QPID=""; QEMU_PIDFILE=$OUT/qemu.pid
+alive() { [ -n "$1" ] && [ -r /proc/$1/status ] && ! grep -q '^State:.*Z' /proc/$1/status 2>/dev/null; }
+stop_qemu() {
+  local i=0 qp
+  [ -n "$QPID" ] || return 0
+  qp=$(cat "$QEMU_PIDFILE" 2>/dev/null)
+  # only a process that is still our QEMU (its command line names our serial log)
+  [ -n "$qp" ] && tr '\0' ' ' < /proc/$qp/cmdline 2>/dev/null | grep -qF "file:$SERIAL" || qp=""
+  kill -TERM $QPID $qp 2>/dev/null
+  while { alive $QPID || alive "$qp"; } && [ $i -lt 50 ]; do
+    sleep 0.2; i=$((i + 1)); done
+  [ $i -ge 50 ] && { echo "e2e: QEMU did not stop on SIGTERM within 10s: SIGKILL" >&2; kill -KILL $QPID $qp 2>/dev/null; }
+  wait $QPID 2>/dev/null
+  QPID=""
+}
+on_signal() { echo "e2e: interrupted by SIG$1: stopping QEMU" >&2; stop_qemu; trap - EXIT; exit $2; }
+trap stop_qemu EXIT
+trap 'on_signal TERM 143' TERM; trap 'on_signal INT 130' INT; trap 'on_signal HUP 129' HUP
+BTIMEOUT=${E2E_BUILD_TIMEOUT:-600}   # bound on the project's setup/install
 echo "e2e: output in $OUT, image cache in $CACHE"
 
 # ------------------------------------------------------------------ the project's install tree
@@ -81,7 +114,7 @@ else
   fi
   if [ "$prefix" = /usr ]; then
     echo "e2e: installing $BUILDDIR (prefix /usr) into $DESTDIR"
-    meson install -C "$BUILDDIR" --destdir "$DESTDIR" --no-rebuild --quiet > "$OUT/install.log" 2>&1 \
+    timeout --foreground -k 10 $BTIMEOUT meson install -C "$BUILDDIR" --destdir "$DESTDIR" --no-rebuild --quiet > "$OUT/install.log" 2>&1 \
       || { tail -n 30 "$OUT/install.log"; fail "meson install of $BUILDDIR failed"; }
   else
     PB=$OUT/project-build
@@ -90,10 +123,10 @@ else
       opts=""
       grep -q "option('tests'" "$SRC/meson_options.txt" 2>/dev/null && opts="$opts -Dtests=false"
       grep -q "option('docs'" "$SRC/meson_options.txt" 2>/dev/null && opts="$opts -Ddocs=disabled"
-      meson setup "$PB" "$SRC" --prefix=/usr --buildtype=debugoptimized $opts > "$OUT/install.log" 2>&1 \
+      timeout --foreground -k 10 $BTIMEOUT meson setup "$PB" "$SRC" --prefix=/usr --buildtype=debugoptimized $opts > "$OUT/install.log" 2>&1 \
         || { tail -n 30 "$OUT/install.log"; fail "meson setup failed"; }
     fi
-    meson install -C "$PB" --destdir "$DESTDIR" --quiet >> "$OUT/install.log" 2>&1 \
+    timeout --foreground -k 10 $BTIMEOUT meson install -C "$PB" --destdir "$DESTDIR" --quiet >> "$OUT/install.log" 2>&1 \
       || { tail -n 30 "$OUT/install.log"; fail "meson install failed"; }
   fi
 fi
@@ -121,7 +154,9 @@ DOM0CMD="console=hvc0 earlyprintk=xen loglevel=5${E2E_PROBE:+ e2e_probe=1}"
 SERIAL=$OUT/serial.log
 : > "$SERIAL"
 IMG=$OUT/images
-qemu-system-x86_64 $ACCELOPT -cpu "$CPU" -smp ${E2E_SMP:-2} -m 3072 \
+rm -f "$QEMU_PIDFILE"
+timeout --foreground -k 10 $((TIMEOUT + 30)) \
+qemu-system-x86_64 -pidfile "$QEMU_PIDFILE" $ACCELOPT -cpu "$CPU" -smp ${E2E_SMP:-2} -m 3072 \
   -display none -monitor none -serial "file:$SERIAL" -no-reboot \
   -kernel "$IMG/xen" -append "$XENCMD" \
   -initrd "$IMG/vmlinuz $DOM0CMD,$IMG/dom0.initrd" > "$OUT/qemu.out" 2>&1 &
@@ -144,7 +179,7 @@ while kill -0 $QPID 2>/dev/null; do
   [ $(( $(date +%s) - T1 )) -ge "$TIMEOUT" ] && break
   sleep 1
 done
-kill $QPID 2>/dev/null; wait $QPID 2>/dev/null
+stop_qemu
 T2=$(date +%s)
 [ $state = timeout ] && grep -aq 'E2E-DONE' "$SERIAL" && state=done
 tr -d '\r' < "$SERIAL" > "$OUT/serial.txt"
@@ -154,7 +189,7 @@ sed -n 's/^gap| //p' "$OUT/serial.txt" > "$OUT/domU-gap-console.txt"
 # ------------------------------------------------------------------ report
 {
   echo "==== xen-channel e2e: $(grep -a -m1 'Xen version' "$OUT/serial.txt" | sed 's/.*Xen version/Xen/; s/ (.*//')," \
-       "$(sed -n 1p "$CACHE"/base-*/kernel.txt 2>/dev/null), $ACCEL"
+       "$(sed -n 1p "$IMG/kernel.txt" 2>/dev/null), $ACCEL"
   [ -n "$STANDIN" ] && echo "==== NOTE: harness stand-ins ($STANDIN), not the project's binaries"
   pass=0; failn=0
   grep -a "^E2E-EVID boot" "$OUT/serial.txt" | sed "s/^E2E-EVID /    /"
