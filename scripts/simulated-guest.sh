@@ -50,7 +50,8 @@ fi
 # Inside umockdev: /sys is the simulated guest's.
 tmp=$XC_SIM_TMP
 roots=(--dev-dir "$tmp/dev" --run-dir "$tmp/run")
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 show_links() {
         (cd "$tmp/dev/xen-channel" 2>/dev/null && for l in *; do
                 [ -L "$l" ] && printf '  /dev/xen-channel/%s -> %s\n' "$l" "$(readlink "$l")"
