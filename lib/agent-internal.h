@@ -5,12 +5,6 @@
 
 struct xen_channel_ctx;
 
-/* A timeout_ms as the API takes it (-1 or any negative: forever, 0: only
- * look) turned into a CLOCK_MONOTONIC deadline, and back into what is left
- * for poll(): -1 forever, else 0..INT_MAX ms (0 once it has passed). */
-long long xc_deadline(int timeout_ms);
-int xc_ms_left(long long deadline, int timeout_ms);
-
 /* Sleep up to ms (-1: forever), waking early when anything changes in
  * dev_dir or in its xen-channel folder. Uses the ctx's cached inotify fd, as
  * xen_channel_wait does: a fresh one per call would cost a kernel RCU grace

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "state-internal.h"
@@ -61,19 +60,11 @@ static int open_run_dir(struct xen_channel_ctx *ctx)
                               XC_FOLDER_CREATE);
 }
 
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Retry a non-blocking flock() with a short back-off up to the deadline:
  * flock() itself has no timeout and signals are not ours to use. */
 static int lock_bounded(struct xen_channel_ctx *ctx, int fd)
 {
-        long long deadline = now_ms() + ctx->timeout_ms;
+        long long deadline = xc_deadline(ctx->timeout_ms);
         long wait_us = 1000;
 
         for (;;) {
@@ -83,7 +74,7 @@ static int lock_bounded(struct xen_channel_ctx *ctx, int fd)
                         continue;
                 if (errno != EWOULDBLOCK)
                         return -errno;
-                if (now_ms() >= deadline)
+                if (xc_ms_left(deadline, ctx->timeout_ms) == 0)
                         return -EBUSY;
                 usleep(wait_us);
                 if (wait_us < 20000)

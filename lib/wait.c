@@ -28,7 +28,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent-internal.h"
@@ -265,29 +264,6 @@ XC_EXPORT int xen_channel_monitor_process(struct xen_channel_monitor *mon)
                 state = XEN_CHANNEL_REPLACED;
         memcpy(mon->target, target, (size_t)len + 1);
         return state;
-}
-
-static long long now_ms(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-long long xc_deadline(int timeout_ms)
-{
-        return timeout_ms > 0 ? now_ms() + timeout_ms : 0;
-}
-
-int xc_ms_left(long long deadline, int timeout_ms)
-{
-        long long d;
-
-        if (timeout_ms <= 0)
-                return timeout_ms < 0 ? -1 : 0;
-        d = deadline - now_ms();
-        return d <= 0 ? 0 : d > INT_MAX ? INT_MAX : (int)d;
 }
 
 static bool link_exists(struct xen_channel_ctx *ctx, const char *name)

@@ -56,6 +56,12 @@ static inline bool xc_devid_valid(int devid)
  */
 int xc_parse_small_uint(const char **p, const char *end);
 
+/* A timeout_ms as the API takes it (-1 or any negative: forever, 0: only
+ * look) turned into a CLOCK_MONOTONIC deadline, and back into what is left
+ * for poll(): -1 forever, else 0..INT_MAX ms (0 once it has passed). */
+long long xc_deadline(int timeout_ms);
+int xc_ms_left(long long deadline, int timeout_ms);
+
 /* Name of the folder below dev_dir that holds the links. */
 #define XC_LINK_DIR "xen-channel"
 
