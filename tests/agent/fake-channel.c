@@ -113,3 +113,18 @@ long long fake_now_ms(void)
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int fake_dev_setup(void **state)
+{
+        static struct fake_dev d;
+
+        fake_dev_init(&d);
+        *state = &d;
+        return 0;
+}
+
+int fake_dev_teardown(void **state)
+{
+        fake_dev_cleanup(*state);
+        return 0;
+}

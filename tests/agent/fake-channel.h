@@ -25,6 +25,9 @@ struct fake_pty {
 void fake_dev_init(struct fake_dev *d);
 /* rm -rf the folder, unref ctx. */
 void fake_dev_cleanup(struct fake_dev *d);
+/* cmocka fixtures: a fresh fake device folder per test. */
+int fake_dev_setup(void **state);
+int fake_dev_teardown(void **state);
 /* Make the xen-channel folder (mkdir -p). */
 void fake_dev_mkdir(struct fake_dev *d);
 /* openpty; the slave fd is closed (the library opens its own). */

@@ -15,21 +15,6 @@
 
 #include "fake-channel.h"
 
-static int setup(void **state)
-{
-        static struct fake_dev d;
-
-        fake_dev_init(&d);
-        *state = &d;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        fake_dev_cleanup(*state);
-        return 0;
-}
-
 static void write_state(struct fake_dev *d, const char *text)
 {
         char path[256];
@@ -162,11 +147,16 @@ static void test_unreadable_folder(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_no_folder, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_entries, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_devid_from_claims, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_many, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_unreadable_folder, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_folder, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_entries, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_devid_from_claims, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_many, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_unreadable_folder, fake_dev_setup,
+                                                fake_dev_teardown),
         };
 
         return cmocka_run_group_tests_name("agent-list", tests, NULL, NULL);

@@ -24,21 +24,6 @@
 
 #define NAME "org.example.agent.0"
 
-static int setup(void **state)
-{
-        static struct fake_dev d;
-
-        fake_dev_init(&d);
-        *state = &d;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        fake_dev_cleanup(*state);
-        return 0;
-}
-
 /* A thread that, after delay_ms, makes the folder and/or a link. */
 struct later {
         struct fake_dev *d;
@@ -422,25 +407,36 @@ static void test_eintr(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup_teardown(test_before, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_during, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_folder_late, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_folder_and_link_together, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(test_after_timeout, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_timeouts, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_no_false_wakeup, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_invalid_name, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_before, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_during, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_folder_late, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_folder_and_link_together, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_after_timeout, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_timeouts, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_no_false_wakeup, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_reuse, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_invalid_name, fake_dev_setup,
+                                                fake_dev_teardown),
                 cmocka_unit_test(test_no_dev_dir),
-                cmocka_unit_test_setup_teardown(test_monitor_states, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_monitor_folder_renamed, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(test_monitor_overflow, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_monitor_states, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_monitor_folder_renamed, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_monitor_overflow, fake_dev_setup,
+                                                fake_dev_teardown),
                 cmocka_unit_test(test_dev_dir_removed),
-                cmocka_unit_test_setup_teardown(test_errno_survives_logging, setup,
-                                                teardown),
-                cmocka_unit_test_setup_teardown(test_eintr, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_errno_survives_logging, fake_dev_setup,
+                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_eintr, fake_dev_setup,
+                                                fake_dev_teardown),
         };
 
         return cmocka_run_group_tests_name("agent-wait", tests, NULL, NULL);
