@@ -12,21 +12,7 @@ if ! xs_peer_available real; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 failed=0
-
-is() { # DESC EXPECTED CMD...: CMD's output must be EXPECTED (5 s max)
-    local desc=$1 want=$2 got
-    shift 2
-    got=$(timeout 5 "$@" 2>&1)
-    n=$((n + 1))
-    if [ "$got" = "$want" ]; then
-        echo "ok $n - $desc"
-    else
-        failed=$((failed + 1))
-        echo "not ok $n - $desc"
-        printf '#   want: %q\n#   got:  %q\n' "$want" "$got"
-    fi
-}
+. "$here/tap.sh"
 
 NAME=device/console/1/name
 if ! xs_peer_start real "$tmp/peer" --set "$NAME=org.qemu.guest_agent.0"; then
