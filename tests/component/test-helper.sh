@@ -10,52 +10,22 @@
 
 HELPER=$1
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SRCDIR/../lib/tap.sh"
 . "$SRCDIR/../xenstore/xs-peer.sh"
-
-n=0 failed=0
-ok() { # ok STATUS DESCRIPTION
-        n=$((n + 1))
-        if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed + 1)); fi
-}
-is() { # is GOT WANT DESCRIPTION
-        local r=0
-        [ "$1" = "$2" ] || r=1
-        ok $r "$3"
-        [ $r -eq 0 ] || printf '#   got:  %q\n#   want: %q\n' "$1" "$2"
-}
-skip_all() { echo "1..0 # SKIP $*"; exit 77; }
 
 [ -n "${UMOCKDEV_DIR:-}" ] || skip_all "not under umockdev-run"
 [ -x "$HELPER" ] || skip_all "no helper at $HELPER"
 xs_peer_available fake || skip_all "no fake xenstore server"
+[ -x "${XC_MK_TESTBED:-}" ] || bail "XC_MK_TESTBED must name the built tests/lib/mk-testbed"
 
 T=$(mktemp -d /tmp/xc-component-helper.XXXXXX)
 trap 'xs_peer_stop >/dev/null 2>&1; rm -rf "$T"' EXIT
 SYS=$UMOCKDEV_DIR/sys
-mkdir -p "$SYS/devices" "$SYS/bus/xen/devices" "$SYS/bus/xen/drivers/xenconsole"
 
-# ---- the testbed -----------------------------------------------------------
-con_bind() { # con_bind N 1|0
-        local d=$SYS/devices/console-$1
-        rm -f "$d/driver"
-        if [ "$2" = 1 ]; then
-                ln -s ../../bus/xen/drivers/xenconsole "$d/driver"
-                printf 'SUBSYSTEM=xen\nDRIVER=xenconsole\nMODALIAS=xen:console\n' >"$d/uevent"
-        else
-                printf 'SUBSYSTEM=xen\nMODALIAS=xen:console\n' >"$d/uevent"
-        fi
-}
-con_add() { # con_add N [unbound]
-        local d=$SYS/devices/console-$1
-        mkdir -p "$d"
-        ln -sfn ../../bus/xen "$d/subsystem"
-        echo "device/console/$1" >"$d/nodename"
-        echo console >"$d/devtype"
-        ln -sfn "../../../devices/console-$1" "$SYS/bus/xen/devices/console-$1"
-        if [ "${2:-}" = unbound ]; then con_bind "$1" 0; else con_bind "$1" 1; fi
-}
-con_del() { rm -rf "$SYS/devices/console-$1" "$SYS/bus/xen/devices/console-$1"; }
-con_reset() { local i; for i in $(seq 0 12); do con_del "$i"; done; }
+# ---- the testbed (tests/lib/mk-testbed edits it while umockdev-run runs) ----
+con_add() { "$XC_MK_TESTBED" --sysfs "$SYS" "$1${2:+:$2}"; } # con_add N [unbound]
+con_del() { "$XC_MK_TESTBED" --sysfs "$SYS" --remove "$1"; }
+con_reset() { "$XC_MK_TESTBED" --sysfs "$SYS" --remove $(seq 0 12); }
 
 # ---- folders and the helper ------------------------------------------------
 dirs_n=0
@@ -84,7 +54,7 @@ lnk() { readlink "$LINKS/$1" 2>/dev/null || echo "(none)"; }
 tree() { (cd "$1" && find . -printf '%p %y %l\n' | sort); }
 export_field() { printf '%s\n' "$OUT" | sed -n "s/^$1=//p"; }
 
-xs_peer_start fake "$T/xs" || { echo "Bail out! cannot start the fake xenstore"; exit 1; }
+xs_peer_start fake "$T/xs" || bail "cannot start the fake xenstore"
 
 # ---- export ----------------------------------------------------------------
 fresh
@@ -325,5 +295,4 @@ is "$(ls -A "$LINKS" | wc -l)" 6 "concurrency: no temp files left in the link fo
 is "$(sort "$RUN/state" | tr '\n' ' ')" "1 1 2 2 3 3 4 4 5 5 6 6 " "concurrency: state consistent"
 is "$(ls -A "$RUN" | sort | tr '\n' ' ')" "lock names state " "concurrency: run folder holds lock, names, state only"
 
-echo "1..$n"
-[ "$failed" -eq 0 ]
+done_testing

@@ -31,75 +31,43 @@ static void must(int ok, const char *what, const char *path)
         }
 }
 
-static void write_file(const char *path, const char *text)
+/* <testbed>/sys */
+static const char *tb_sys(void)
 {
-        FILE *f = fopen(path, "w");
+        static char sys[4096];
 
-        must(f != NULL, "fopen", path);
-        fputs(text, f);
-        fclose(f);
+        snprintf(sys, sizeof(sys), "%s/sys", tb_root());
+        return sys;
 }
 
-/* <testbed>/sys/devices/console-N<rest> */
-static void dev_path(char *buf, size_t size, int n, const char *rest)
+void tb_console_set(const struct tb_console *c)
 {
-        snprintf(buf, size, "%s/sys/devices/console-%d%s", tb_root(), n, rest);
-}
+        int r = tb_console_write(tb_sys(), c);
 
-void tb_console_bind(int n, bool bound)
-{
-        char path[4096], text[256];
-
-        dev_path(path, sizeof(path), n, "/driver");
-        (void)unlink(path);
-        if (bound)
-                must(symlink("../../bus/xen/drivers/xenconsole", path) == 0, "symlink", path);
-        dev_path(path, sizeof(path), n, "/uevent");
-        snprintf(text, sizeof(text), "SUBSYSTEM=xen\n%sMODALIAS=xen:console\n",
-                 bound ? "DRIVER=xenconsole\n" : "");
-        write_file(path, text);
+        errno = -r;
+        must(r == 0, "write console in", tb_sys());
 }
 
 void tb_console_add(int n, bool bound)
 {
-        char path[4096], text[64];
+        struct tb_console c = tb_console_make(n, bound);
 
-        snprintf(path, sizeof(path), "%s/sys/bus/xen/drivers/xenconsole", tb_root());
-        {
-                char cmd[4200];
+        tb_console_set(&c);
+}
 
-                snprintf(cmd, sizeof(cmd), "mkdir -p '%s' '%s/sys/devices' '%s/sys/bus/xen/devices'", path, tb_root(), tb_root());
-                must(system(cmd) == 0, "mkdir -p", path);
-        }
-        dev_path(path, sizeof(path), n, "");
-        must(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir", path);
-        dev_path(path, sizeof(path), n, "/subsystem");
-        (void)unlink(path);
-        must(symlink("../../bus/xen", path) == 0, "symlink", path);
-        dev_path(path, sizeof(path), n, "/nodename");
-        snprintf(text, sizeof(text), "device/console/%d\n", n);
-        write_file(path, text);
-        dev_path(path, sizeof(path), n, "/devtype");
-        write_file(path, "console\n");
-        snprintf(path, sizeof(path), "%s/sys/bus/xen/devices/console-%d", tb_root(), n);
-        (void)unlink(path);
-        {
-                char target[64];
-
-                snprintf(target, sizeof(target), "../../../devices/console-%d", n);
-                must(symlink(target, path) == 0, "symlink", path);
-        }
-        tb_console_bind(n, bound);
+/* Binding rewrites the whole console: the same files, the driver link and
+ * DRIVER= changed. */
+void tb_console_bind(int n, bool bound)
+{
+        tb_console_add(n, bound);
 }
 
 void tb_console_del(int n)
 {
-        char path[4096];
+        int r = tb_console_remove(tb_sys(), n);
 
-        snprintf(path, sizeof(path), "%s/sys/bus/xen/devices/console-%d", tb_root(), n);
-        (void)unlink(path);
-        dev_path(path, sizeof(path), n, "");
-        tb_rm_rf(path);
+        errno = -r;
+        must(r == 0, "remove console from", tb_sys());
 }
 
 void tb_reset(void)

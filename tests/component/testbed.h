@@ -1,18 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Shared by the component tests: a scratch tree for --dev-dir/--run-dir and
- * xen consoles in the umockdev testbed ($UMOCKDEV_DIR/sys), edited directly.
- * umockdev's preload redirects /sys reads, but the files below live at their
- * real paths under $UMOCKDEV_DIR, so plain file calls edit the testbed.
+ * xen consoles in the umockdev testbed ($UMOCKDEV_DIR/sys), edited directly
+ * through tests/lib/consoles.h. umockdev's preload redirects /sys reads, but
+ * the files live at their real paths under $UMOCKDEV_DIR, so plain file calls
+ * edit the testbed.
  */
 #ifndef XEN_CHANNEL_TESTBED_H
 #define XEN_CHANNEL_TESTBED_H
 
 #include <stdbool.h>
 
+#include "consoles.h"
+
 /* Create console-N (N may be any number, e.g. 0 or 12), bound or not. */
 void tb_console_add(int n, bool bound);
 void tb_console_bind(int n, bool bound);
+/* Create or update a console as described (e.g. .state = 6, Closed). */
+void tb_console_set(const struct tb_console *c);
 void tb_console_del(int n);
 /* Remove every console-* from the testbed. */
 void tb_reset(void);

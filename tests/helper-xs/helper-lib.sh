@@ -2,7 +2,7 @@
 #
 #   . helper-lib.sh HELPER XS_TEST_SERVER XS_SHIM
 #
-# TAP output (ok/not ok, plan at the end), a temp folder $T removed at exit,
+# TAP output (tests/lib/tap.sh), a temp folder $T removed at exit,
 # testbeds of xenbus consoles for umockdev, and run_helper, which runs the
 # real helper under umockdev-run with --dev-dir/--run-dir inside $T so that
 # nothing outside $T is ever touched.
@@ -11,60 +11,24 @@ HELPER=$1
 export XS_TEST_SERVER=$2
 export XS_SHIM=$3
 SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SRCDIR/../lib/tap.sh"
 . "$SRCDIR/../xenstore/xs-peer.sh"
-
-_tap_n=0
-_tap_failed=0
-ok() { # ok COND-STATUS DESCRIPTION
-    _tap_n=$((_tap_n + 1))
-    if [ "$1" -eq 0 ]; then
-        echo "ok $_tap_n - $2"
-    else
-        echo "not ok $_tap_n - $2"
-        _tap_failed=$((_tap_failed + 1))
-    fi
-}
-is() { # is GOT WANT DESCRIPTION
-    local r=0
-    [ "$1" = "$2" ] || r=1
-    ok $r "$3"
-    [ $r -eq 0 ] || printf '#   got:  %q\n#   want: %q\n' "$1" "$2"
-}
-diag() { [ -z "$*" ] || printf '%s\n' "$@" | sed 's/^/# /'; }
-# A TAP skip: meson (protocol tap) reports SKIP for "1..0 # SKIP" with exit
-# 0, but ERROR for exit 77.
-skip_all() { echo "1..0 # SKIP $*"; exit 0; }
-done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
 
 for tool in umockdev-run xenstore-write; do
     command -v "$tool" >/dev/null || skip_all "$tool is not installed"
 done
 [ -x "$HELPER" ] || skip_all "no helper at $HELPER"
+[ -x "${XC_MK_TESTBED:-}" ] || bail "XC_MK_TESTBED must name the built tests/lib/mk-testbed"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/helper-xs.XXXXXX")
 trap 'xs_peer_stop >/dev/null 2>&1; rm -rf "$T"' EXIT
 
-# testbed FILE SPEC...: consoles for umockdev; SPEC is N (bound to
-# xenconsole) or N- (present, not bound).
+# testbed FILE SPEC...: consoles for umockdev (tests/lib/mk-testbed), e.g.
+# "1 2 3:unbound".
 testbed() {
-    local file=$1 spec n
+    local file=$1
     shift
-    : >"$file"
-    for spec in "$@"; do
-        n=${spec%-}
-        {
-            echo "P: /devices/console-$n"
-            echo "E: SUBSYSTEM=xen"
-            echo "E: MODALIAS=xen:console"
-            [ "$spec" = "$n" ] && echo "E: DRIVER=xenconsole"
-            echo "A: nodename=device/console/$n"
-            echo "A: devtype=console"
-            echo "A: modalias=xen:console"
-            echo "A: state=4"
-            [ "$spec" = "$n" ] && echo "L: driver=../../bus/xen/drivers/xenconsole"
-            echo
-        } >>"$file"
-    done
+    "$XC_MK_TESTBED" "$@" >"$file" || bail "mk-testbed $* failed"
 }
 
 # fresh_dirs: new, empty device and run folders ($DEV, $RUN).

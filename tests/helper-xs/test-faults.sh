@@ -12,7 +12,7 @@ start_fake() { # start_fake [SERVER OPTIONS...]
     xs_peer_stop >/dev/null 2>&1
     rm -rf "$T/xs"
     xs_peer_start fake "$T/xs" --set device/console/1/name=org.qemu.guest_agent.0 "$@" ||
-        { echo "Bail out! cannot start the fake xenstore server"; exit 1; }
+        bail "cannot start the fake xenstore server"
 }
 
 # --- request budget, link, unlink ------------------------------------------

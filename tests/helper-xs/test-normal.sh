@@ -12,14 +12,14 @@ xs_peer_available "$KIND" || skip_all "no $KIND xenstore peer here"
 # run in devid order, so 1 -> hvc1, 2 -> hvc2, 4 -> hvc3 (the first free
 # slot, not hvc4) and 9 -> hvc4.
 TB=$T/consoles.umockdev
-testbed "$TB" 1 2 3- 4 9
+testbed "$TB" 1 2 3:unbound 4 9
 xs_peer_start "$KIND" "$T/xs" \
     --set device/console/1/name=org.qemu.guest_agent.0 \
     --set device/console/2/name=com.example.my-agent \
     --set device/console/3/name=org.example.unbound \
     --set device/console/4/name=org.xenproject.guest.clipboard.0.1 \
     --set device/console/9/protocol=vt100 ||
-    { echo "Bail out! cannot start the $KIND xenstore peer"; exit 1; }
+    bail "cannot start the $KIND xenstore peer"
 
 fresh_dirs
 run_helper "$TB" export console-1

@@ -23,7 +23,7 @@ vg_report() { # diag the valgrind logs, then clear them
 }
 
 xs_peer_start fake "$T/xs" --set device/console/1/name=org.qemu.guest_agent.0 ||
-    { echo "Bail out! cannot start the fake xenstore server"; exit 1; }
+    bail "cannot start the fake xenstore server"
 fresh_dirs
 run_helper "$TB" export console-1
 is "$RC" 0 "valgrind: export of a named console: exit 0, no valgrind error"
@@ -56,7 +56,7 @@ for fault in mute close-mid garbage; do
     rm -rf "$T/xs"
     xs_peer_start fake "$T/xs" --fault "$fault" \
         --set device/console/1/name=org.qemu.guest_agent.0 ||
-        { echo "Bail out! cannot start the fake xenstore server"; exit 1; }
+        bail "cannot start the fake xenstore server"
     fresh_dirs
     run_helper "$TB" --timeout 300 export console-1
     is "$RC" 4 "valgrind: fault $fault: exit 4, no valgrind error, no leak"

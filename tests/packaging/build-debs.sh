@@ -7,7 +7,7 @@
 . "$(dirname "$0")/pkg-lib.sh"
 
 for tool in dh dpkg-deb pkg-config; do
-        command -v $tool >/dev/null || { echo "1..0 # SKIP $tool not installed (debhelper, dpkg-dev)"; exit 0; }
+        command -v $tool >/dev/null || skip_all "$tool not installed (debhelper, dpkg-dev)"
 done
 
 make_workdir
@@ -34,9 +34,9 @@ echo "# building in $tree, profiles: $profiles"
 
 if (cd "$tree" && DEB_BUILD_OPTIONS="$options" DEB_BUILD_PROFILES="$profiles" \
     dpkg-buildpackage -us -uc) >"$WORK/build.log" 2>&1; then
-        ok "dpkg-buildpackage -us -uc (profiles: $profiles)"
+        ok 0 "dpkg-buildpackage -us -uc (profiles: $profiles)"
 else
-        not_ok "dpkg-buildpackage -us -uc (profiles: $profiles)"
+        ok 1 "dpkg-buildpackage -us -uc (profiles: $profiles)"
         tail -n 60 "$WORK/build.log" | diag
         bail "the package build failed"
 fi
@@ -64,7 +64,7 @@ for p in $(cd "$WORK" && ls ./*.deb | sed 's,^\./,,; s,_.*,,'); do
         *" $p "*) ;;
         *) case $p in
            *-dbgsym) ;;
-           *) not_ok "unexpected package $p" ;;
+           *) ok 1 "unexpected package $p" ;;
            esac ;;
         esac
 done
@@ -147,4 +147,4 @@ if [ "${XC_PKG_LINTIAN:-1}" = 1 ] && command -v lintian >/dev/null; then
         check "lintian: no error tags" bash -c "! grep '^E: ' '$WORK/lintian.log'"
 fi
 
-tap_end
+done_testing

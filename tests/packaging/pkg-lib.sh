@@ -1,5 +1,6 @@
-# Sourced by the packaging tests: TAP output, a scratch folder, and an export
-# of the source tree (never build products, never the .git folder).
+# Sourced by the packaging tests: TAP output (tests/lib/tap.sh), a scratch
+# folder, and an export of the source tree (never build products, never the
+# .git folder).
 #
 # Environment:
 #   XEN_CHANNEL_SOURCE_ROOT  source tree (set by meson; default: ../.. of this file)
@@ -10,51 +11,10 @@
 #                            the packaging on a modified tree)
 
 set -u
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
 
 SRC_ROOT=${XEN_CHANNEL_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 PKG_VERSION=$(sed -n "s/^ *version: *'\([^']*\)'.*/\1/p" "$SRC_ROOT/meson.build" | head -n1)
-
-tap_n=0
-tap_failed=0
-
-ok() {
-        tap_n=$((tap_n + 1))
-        echo "ok $tap_n - $*"
-}
-
-not_ok() {
-        tap_n=$((tap_n + 1))
-        tap_failed=$((tap_failed + 1))
-        echo "not ok $tap_n - $*"
-}
-
-diag() {
-        sed 's/^/# /'
-}
-
-# check DESCRIPTION COMMAND...: one TAP line; the command's output goes to
-# the TAP diagnostics when it fails.
-check() {
-        local desc=$1 out
-        shift
-        if out=$("$@" 2>&1); then
-                ok "$desc"
-        else
-                not_ok "$desc"
-                printf '%s\n' "$out" | tail -n 30 | diag
-        fi
-}
-
-# bail DESCRIPTION: stop here, e.g. when the package build itself failed.
-bail() {
-        echo "Bail out! $*"
-        exit 1
-}
-
-tap_end() {
-        echo "1..$tap_n"
-        [ "$tap_failed" -eq 0 ]
-}
 
 make_workdir() {
         WORK=$(mktemp -d "${TMPDIR:-/tmp}/xen-channel-pkg.XXXXXX")

@@ -1,18 +1,19 @@
 #!/bin/bash
 # Runs the built udev rules through the real `udevadm test` (systemd 252)
-# against the umockdev testbed testbed.umockdev, in a private mount
-# namespace where only our rules are visible and /run and /dev are
-# private tmpfs (udevadm test writes its database to /run/udev, where the
-# tests also put "stored" properties, and /dev/char links to /dev). udevadm test runs IMPORT{program} but never RUN:
-# the rules under test call stub-helper.sh instead of the helper, and
-# RUN shows up as "run: '...'" lines. Its exit status says nothing, so
-# the output is grepped.
+# against a umockdev testbed, in a private mount namespace where only our
+# rules are visible and /run and /dev are private tmpfs (udevadm test writes
+# its database to /run/udev, where the tests also put "stored" properties,
+# and /dev/char links to /dev). udevadm test runs IMPORT{program} but never
+# RUN: the rules under test call stub-helper.sh instead of the helper, and
+# RUN shows up as "run: '...'" lines. Its exit status says nothing, so the
+# output is grepped. TAP output (tests/lib/tap.sh), one test per check.
 #
 # Usage: test-rules.sh CASE RULES-FILE SERVICE-FILE HELPER-PATH
 #
-# Testbed: console-1 bound, named org.qemu.guest_agent.0; console-2 bound,
-# no name; console-3 bound, named org.example-agent.0; console-4 not bound;
-# vif-0 a Xen non-console; hvc0..hvc7 and ttyS0 ttys.
+# Testbed (tests/lib/mk-testbed, plus not-ours.umockdev): console-1 bound,
+# named org.qemu.guest_agent.0; console-2 bound, no name; console-3 bound,
+# named org.example-agent.0; console-4 not bound; hvc0..hvc7 ttys; vif-0 a
+# Xen non-console and ttyS0 a tty that are not ours.
 # Cases "configured" and "units" (systemd-analyze verify) need no umockdev.
 
 set -u
@@ -23,43 +24,38 @@ service_file=$3
 helper=$4
 
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../lib/tap.sh"
 stub=$here/stub-helper.sh
-testbed=$here/testbed.umockdev
 our_rules=/etc/udev/rules.d/80-xen-channel.rules
 out=
+what=$test_case
 
-fail() {
-        echo "FAIL [$test_case]: $*" >&2
-        if [ -n "$out" ] && [ -f "$out" ]; then
-                echo "--- udevadm test output ($out):" >&2
-                grep -v '^  ' "$out" >&2
+# expect STATUS DESC: one test; on failure the udevadm test output as diag.
+expect() {
+        ok "$1" "$what: $2"
+        if [ "$1" -ne 0 ] && [ -n "$out" ] && [ -f "$out" ]; then
+                echo "# --- udevadm test output ($out):"
+                grep -v '^  ' "$out" | diag
         fi
-        exit 1
-}
-
-skip() {
-        echo "SKIP [$test_case]: $*"
-        exit 77
 }
 
 # The configured file: the real helper path, no template key left.
 check_configured() {
         local f
         for f in "$rules_file" "$service_file"; do
-                [ -s "$f" ] || fail "$f missing or empty"
-                if grep -nE '@[A-Za-z_]+@' "$f"; then
-                        fail "$f: template key left unreplaced"
-                fi
+                [ -s "$f" ]
+                ok $? "$f exists and is not empty"
+                ! grep -nE '@[A-Za-z_]+@' "$f"
+                ok $? "$f: no template key left unreplaced"
         done
-        grep -qF "IMPORT{program}=\"$helper export\"" "$rules_file" ||
-                fail "rules: no IMPORT{program}=\"$helper export\""
-        grep -qF "RUN+=\"$helper link\"" "$rules_file" ||
-                fail "rules: no RUN+=\"$helper link\""
-        grep -qF "RUN+=\"$helper unlink\"" "$rules_file" ||
-                fail "rules: no RUN+=\"$helper unlink\""
-        grep -qxF "ExecStart=$helper sync" "$service_file" ||
-                fail "service: no ExecStart=$helper sync"
-        echo "ok: configured files name $helper"
+        grep -qF "IMPORT{program}=\"$helper export\"" "$rules_file"
+        ok $? "rules: IMPORT{program}=\"$helper export\""
+        grep -qF "RUN+=\"$helper link\"" "$rules_file"
+        ok $? "rules: RUN+=\"$helper link\""
+        grep -qF "RUN+=\"$helper unlink\"" "$rules_file"
+        ok $? "rules: RUN+=\"$helper unlink\""
+        grep -qxF "ExecStart=$helper sync" "$service_file"
+        ok $? "service: ExecStart=$helper sync"
 }
 
 # systemd-analyze verify in a scratch root holding the stock units, our
@@ -75,55 +71,61 @@ verify_units() {
 
 check_units() {
         local stock target
-        command -v systemd-analyze >/dev/null || skip "no systemd-analyze"
+        command -v systemd-analyze >/dev/null || skip_all "no systemd-analyze"
         stock=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || stock=/lib/systemd/system
-        [ -f "$stock/multi-user.target" ] || skip "no stock systemd units in $stock"
+        [ -f "$stock/multi-user.target" ] || skip_all "no stock systemd units in $stock"
         target=$here/../../udev-rules/xen-channel@.target
-        [ -f "$target" ] || fail "no $target"
+        [ -f "$target" ] || bail "no $target"
         # Global: the EXIT trap runs after this function returned.
-        root=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/units-test.XXXXXX") || fail "mktemp"
+        root=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/units-test.XXXXXX") || bail "mktemp"
         trap 'rm -rf "$root"' EXIT
         mkdir -p "$root/usr/lib/systemd" "$root/etc/systemd/system" "$root$(dirname "$helper")"
         cp -a "$stock" "$root/usr/lib/systemd/system"
         printf '#!/bin/sh\n' >"$root$helper"
         chmod +x "$root$helper"
         cp "$service_file" "$target" "$root/etc/systemd/system/"
-        verify_units "$root" || fail "systemd-analyze verify complained"
+        check "units: systemd-analyze verify finds nothing to say" verify_units "$root"
         # The check must be able to fail.
         echo 'NoSuchKey=1' >>"$root/etc/systemd/system/xen-channel@.target"
-        if verify_units "$root" >/dev/null; then fail "a bad unit key went unnoticed"; fi
-        echo "ok: units verify"
+        ! verify_units "$root" >/dev/null
+        ok $? "units: a bad unit key is noticed"
 }
 
 if [ "$test_case" = configured ]; then
         check_configured
-        exit 0
+        done_testing
+        exit
 fi
 if [ "$test_case" = units ]; then
         check_units
-        exit 0
+        done_testing
+        exit
 fi
 
-command -v udevadm >/dev/null || skip "no udevadm"
-command -v umockdev-run >/dev/null || skip "no umockdev-run (package umockdev)"
-command -v unshare >/dev/null || skip "no unshare"
-unshare --mount true 2>/dev/null || skip "cannot make a mount namespace (needs root)"
-[ -d /etc/udev/rules.d ] || skip "no /etc/udev/rules.d to mount over"
+command -v udevadm >/dev/null || skip_all "no udevadm"
+command -v umockdev-run >/dev/null || skip_all "no umockdev-run (package umockdev)"
+command -v unshare >/dev/null || skip_all "no unshare"
+unshare --mount true 2>/dev/null || skip_all "cannot make a mount namespace (needs root)"
+[ -d /etc/udev/rules.d ] || skip_all "no /etc/udev/rules.d to mount over"
+[ -x "${XC_MK_TESTBED:-}" ] || bail "XC_MK_TESTBED must name the built tests/lib/mk-testbed"
 
 # Not under /run: the namespace mounts a tmpfs there.
-work=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/rules-test.XXXXXX") || fail "mktemp"
+work=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/rules-test.XXXXXX") || bail "mktemp"
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/rules" "$work/dev"
+testbed=$work/testbed.umockdev
+{ "$XC_MK_TESTBED" --hvc-ttys 1 2 3 4:unbound && cat "$here/not-ours.umockdev"; } >"$testbed" ||
+        bail "cannot write the testbed"
 
 # The rules as built, pointed at the stub. The stub's path must not
 # contain the helper's.
 sed "s|$helper|$stub|g" "$rules_file" >"$work/rules/80-xen-channel.rules"
-grep -qF "$stub export" "$work/rules/80-xen-channel.rules" || fail "helper path not found in $rules_file"
+grep -qF "$stub export" "$work/rules/80-xen-channel.rules" || bail "helper path not found in $rules_file"
 
-# udev_test ACTION SYSPATH [DB-NAME]: run udevadm test; with DB-NAME,
+# udev_run ACTION SYSPATH [DB-NAME]: run udevadm test; with DB-NAME,
 # $work/db is installed first as /run/udev/data/DB-NAME (the properties
 # udev stored for the device at its last event).
-udev_test() {
+udev_run() {
         local action=$1 syspath=$2 dbname=${3:-}
         out=$work/out.$action.${syspath##*/}
         what="$action ${syspath#/sys}"
@@ -153,43 +155,47 @@ udev_test() {
                 done
                 exec umockdev-run -d "$testbed" -- udevadm test --action="$action" "$syspath"
         ' udev-test "$work" "$action" "$syspath" "$testbed" "$dbname" >"$out" 2>&1 ||
-                fail "$what: could not run udevadm test"
+                bail "$what: could not run udevadm test"
+}
+
+# udev_test ACTION SYSPATH [DB-NAME]: udev_run, then check_sane.
+udev_test() {
+        udev_run "$@"
         check_sane
 }
 
-has() { grep -qF -- "$1" "$out" || fail "$what: expected '$1'"; }
-hasnt() {
-        if grep -F -- "$1" "$out" >&2; then fail "$what: unexpected '$1'"; fi
-}
+has() { grep -qF -- "$1" "$out"; expect $? "has '$1'"; }
+hasnt() { ! grep -qF -- "$1" "$out"; expect $? "no '$1'"; }
 # Lines of the final property dump are KEY=VALUE at the start of a line.
-prop() { grep -qxF -- "$1" "$out" || fail "$what: expected property $1"; }
-noprop() {
-        if grep -E "^$1=" "$out" >&2; then fail "$what: unexpected property $1"; fi
-}
+prop() { grep -qxF -- "$1" "$out"; expect $? "property $1"; }
+noprop() { ! grep -qE "^$1=" "$out"; expect $? "no property $1"; }
 
-# Every run: our file read, only ours, no parse complaint, the dump there.
-check_sane() {
-        has "Reading rules file: $our_rules"
-        if grep 'Reading rules file' "$out" | grep -vF "$our_rules" >&2; then
-                fail "$what: stock rules not masked"
-        fi
+# What is wrong with the last run, one line per fault (nothing: all is well):
+# our file read, only ours, no parse complaint, the dump there.
+sane_problems() {
+        grep -qF "Reading rules file: $our_rules" "$out" || echo "$our_rules not read"
+        grep 'Reading rules file' "$out" | grep -vF "$our_rules" | sed 's/^/stock rules not masked: /'
         # Parse errors are "FILE:LINE message" at the start of a line;
         # matches are prefixed with the device name.
-        if grep -E "^$our_rules:[0-9]+" "$out" >&2; then fail "$what: rules file complaint"; fi
-        if grep -i 'invalid' "$out" >&2; then fail "$what: 'invalid' in output"; fi
-        hasnt "stub-helper: unexpected"
-        grep -q '^DEVPATH=' "$out" ||
-                fail "$what: no property dump, udevadm test did not finish"
+        grep -E "^$our_rules:[0-9]+" "$out" | sed 's/^/rules file complaint: /'
+        grep -i 'invalid' "$out" | sed 's/^/"invalid" in the output: /'
+        grep -F "stub-helper: unexpected" "$out"
+        grep -q '^DEVPATH=' "$out" || echo "no property dump, udevadm test did not finish"
+}
+check_sane() {
+        local problems
+        problems=$(sane_problems)
+        [ -z "$problems" ]
+        expect $? "udevadm test read our rules and only ours, without a complaint"
+        diag "$problems"
 }
 
 imported() { has "Importing properties from results of '$stub export'"; }
 not_imported() { hasnt "$stub export"; }
 runs() { has "run: '$stub $1'"; }
 no_run() { hasnt "run: '"; }
-tagged() { grep -qE '^CURRENT_TAGS=.*:systemd:' "$out" || fail "$what: not tagged systemd"; }
-not_tagged() {
-        if grep -E '^CURRENT_TAGS=.*:systemd:' "$out" >&2; then fail "$what: tagged systemd"; fi
-}
+tagged() { grep -qE '^CURRENT_TAGS=.*:systemd:' "$out"; expect $? "tagged systemd"; }
+not_tagged() { ! grep -qE '^CURRENT_TAGS=.*:systemd:' "$out"; expect $? "not tagged systemd"; }
 nothing_of_ours() {
         not_imported
         no_run
@@ -234,9 +240,9 @@ syntax)
         udev_test add /sys/devices/console-1
         # The check above must be able to fail: a broken line is caught.
         echo 'SUBSYSTEM=="xen", NO_SUCH_KEY="1"' >>"$work/rules/80-xen-channel.rules"
-        if (udev_test add /sys/devices/console-1) >/dev/null 2>&1; then
-                fail "a broken rules line went unnoticed"
-        fi
+        udev_run add /sys/devices/console-1
+        [ -n "$(sane_problems)" ]
+        expect $? "a broken rules line is noticed"
         ;;
 add-bound)
         # Coldplug: "add" replayed for a console bound before udevd ran.
@@ -343,7 +349,7 @@ not-ours)
         done
         ;;
 *)
-        fail "unknown case"
+        bail "unknown case $test_case"
         ;;
 esac
-echo "ok: $test_case"
+done_testing
