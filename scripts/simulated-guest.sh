@@ -8,6 +8,7 @@
 # Usage: simulated-guest.sh BUILD_DIR
 set -euo pipefail
 build=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
+src=$(cd "$(dirname "$0")/.." && pwd)
 helper=$build/helper/xen-channel-helper
 tool=$build/tools/xen-channel
 server=$build/tests/xenstore/xs-test-server
@@ -32,15 +33,7 @@ if [ "${XC_SIM_INNER:-}" != 1 ]; then
         exec 3>&-
         for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.05; done
 
-        {
-                for n in 1 2 4 5 6; do
-                        printf 'P: /devices/console-%s\nE: SUBSYSTEM=xen\n' "$n"
-                        printf 'E: DRIVER=xenconsole\nE: MODALIAS=xen:console\n'
-                        printf 'A: nodename=device/console/%s\nA: devtype=console\n' "$n"
-                        printf 'A: state=Connected\n'
-                        printf 'L: driver=../../bus/xen/drivers/xenconsole\n\n'
-                done
-        } > "$tmp/guest.umockdev"
+        "$build/tests/lib/mk-testbed" 1 2 4 5 6 > "$tmp/guest.umockdev"
 
         export XENSTORED_PATH=$tmp/xenstore.sock XC_SIM_INNER=1 XC_SIM_TMP=$tmp
         umockdev-run -d "$tmp/guest.umockdev" -- "$0" "$build"
@@ -99,18 +92,22 @@ step "what an agent or admin sees: xen-channel list"
 step "bytes through the channel: dom0's end is a pty here; the guest side uses the link"
 # Stand a pseudo-terminal in for hvc1, the way the kernel's hvc tty would
 # carry the channel; "dom0" answers one line on its master side.
-python3 - "$tmp/dev/hvc1" <<'PY' &
-import os, pty, select, sys, time
-master, slave = pty.openpty()
-hvc = sys.argv[1]
-os.unlink(hvc)
-os.symlink(os.ttyname(slave), hvc)
-print("  dom0: listening on", os.ttyname(slave), flush=True)
+# The pty is the tests' fixture (tests/lib/pty-channel.c, through ctypes).
+python3 - "$tmp/dev" "$src/tests/lib" "$build/tests/lib/pty-channel.so" <<'PY' &
+import os, select, sys, time
+sys.path.insert(0, sys.argv[2])
+import ptychannel
+ptychannel.load(sys.argv[3])
+master = ptychannel.new(sys.argv[1], 1)
+print("  dom0: listening on", os.readlink(os.path.join(sys.argv[1], "hvc1")), flush=True)
 line = b""
 deadline = time.monotonic() + 10
 while not line.endswith(b"\n") and time.monotonic() < deadline:
     if select.select([master], [], [], 0.2)[0]:
-        line += os.read(master, 256)
+        try:
+            line += os.read(master, 256)
+        except OSError:         # EIO: the guest has not opened its end yet
+            time.sleep(0.05)
 print("  dom0: received", line, flush=True)
 os.write(master, b"pong from dom0 (got " + line.strip() + b")\n")
 time.sleep(1)

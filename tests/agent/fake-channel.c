@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
-#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "fake-channel.h"
+#include "pty-channel.h"
 
 static void die(const char *what)
 {
@@ -56,10 +56,9 @@ void fake_dev_mkdir(struct fake_dev *d)
 
 void fake_pty_open(struct fake_pty *p)
 {
-        if (openpty(&p->master, &p->slave, p->path, NULL, NULL) < 0)
+        errno = -pty_channel_open(&p->master, p->path, sizeof(p->path));
+        if (errno)
                 die("openpty");
-        fcntl(p->master, F_SETFD, FD_CLOEXEC);
-        close(p->slave);
         p->slave = -1;
 }
 
@@ -70,31 +69,18 @@ void fake_pty_close(struct fake_pty *p)
         p->master = -1;
 }
 
-static void symlink_replace(const char *target, const char *path)
-{
-        char tmp[300];
-
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        unlink(tmp);
-        if (symlink(target, tmp) < 0 || rename(tmp, path) < 0)
-                die(path);
-}
-
 void fake_dev_hvc(struct fake_dev *d, int slot, const char *target)
 {
-        char path[128];
-
-        snprintf(path, sizeof(path), "%s/hvc%d", d->dev_dir, slot);
-        symlink_replace(target, path);
+        errno = -pty_channel_point(d->dev_dir, slot, target);
+        if (errno)
+                die("hvc link");
 }
 
 void fake_dev_link(struct fake_dev *d, const char *name, const char *target)
 {
-        char path[300];
-
-        fake_dev_mkdir(d);
-        snprintf(path, sizeof(path), "%s/xen-channel/%s", d->dev_dir, name);
-        symlink_replace(target, path);
+        errno = -pty_channel_link(d->dev_dir, name, target);
+        if (errno)
+                die(name);
 }
 
 void fake_dev_unlink(struct fake_dev *d, const char *name)

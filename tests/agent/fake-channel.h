@@ -2,7 +2,8 @@
 /*
  * Fake channels for the agent tests: a temporary device folder in which
  * hvcN is a symlink to a pseudo-terminal slave, so that the channel link
- * xen-channel/<name> -> ../hvcN leads to a real tty, as on a guest.
+ * xen-channel/<name> -> ../hvcN leads to a real tty, as on a guest. The pty
+ * and the links are tests/lib/pty-channel.c's, which the Python tests share.
  */
 #ifndef FAKE_CHANNEL_H
 #define FAKE_CHANNEL_H
@@ -10,15 +11,15 @@
 #include <libxenchannel.h>
 
 struct fake_dev {
-        char dev_dir[64];               /* /tmp/xc-agent-XXXXXX */
-        char run_dir[96];               /* <dev_dir>/run (not under it in real life) */
+        char dev_dir[64]; /* /tmp/xc-agent-XXXXXX */
+        char run_dir[96]; /* <dev_dir>/run (not under it in real life) */
         struct xen_channel_ctx *ctx;
 };
 
 struct fake_pty {
         int master;
-        int slave;                      /* kept open so that the master sees no HUP */
-        char path[64];                  /* /dev/pts/N */
+        int slave;     /* kept open so that the master sees no HUP */
+        char path[64]; /* /dev/pts/N */
 };
 
 /* mkdtemp + ctx with dev_dir/run_dir set there. Aborts on failure. */

@@ -6,7 +6,6 @@ flow: xen-channel-helper link (as udev runs it) makes the channel link to
 tty. Then: handshake, requests, a hangup (the agent reconnects), the link
 going away and coming back, and the systemd unit."""
 import os
-import pty
 import select
 import shutil
 import signal
@@ -15,7 +14,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import ptychannel  # noqa: E402
 import taplib  # noqa: E402
 
 AGENT, HELPER, UNIT = (os.path.abspath(a) for a in sys.argv[1:4])
@@ -29,23 +29,12 @@ os.makedirs(RUN)
 
 def new_tty(slot=3):
     """A fresh pty behind <dev>/hvc<slot>; returns the master fd."""
-    master, slave = pty.openpty()
-    path = os.ttyname(slave)
-    os.close(slave)
-    hvc = os.path.join(DEV, f"hvc{slot}")
-    if os.path.lexists(hvc):
-        os.unlink(hvc)
-    os.symlink(path, hvc)
-    return master
+    return ptychannel.new(DEV, slot)
 
 
 def kill_tty(master, slot=3):
-    """The console goes away: hang up, and point hvc at nothing (the pts
-    number is free for any process on the machine once closed)."""
-    os.close(master)
-    hvc = os.path.join(DEV, f"hvc{slot}")
-    os.unlink(hvc)
-    os.symlink("/nonexistent/pts", hvc)
+    """The console goes away: hang up, and point hvc at nothing."""
+    ptychannel.hangup(DEV, slot, master)
 
 
 def helper(action, slot=3):

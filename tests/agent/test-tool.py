@@ -4,7 +4,6 @@
 codes, and connect bridging a pseudo-terminal that stands in for the hvc."""
 import json
 import os
-import pty
 import select
 import shutil
 import subprocess
@@ -13,7 +12,8 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import ptychannel  # noqa: E402
 import taplib  # noqa: E402
 
 TOOL = sys.argv[1]
@@ -29,10 +29,7 @@ def reset():
 
 
 def link(name, target):
-    os.makedirs(os.path.join(DEV, "xen-channel"), exist_ok=True)
-    tmp = os.path.join(DEV, "xen-channel", name + ".tmp")
-    os.symlink(target, tmp)
-    os.rename(tmp, os.path.join(DEV, "xen-channel", name))
+    ptychannel.link(DEV, name, target)
 
 
 def tool(*args, input=None, timeout=20):
@@ -161,13 +158,7 @@ def test_wait():
 
 
 def make_pty_channel(name, slot=3):
-    master, slave = pty.openpty()
-    path = os.ttyname(slave)
-    os.close(slave)
-    hvc = os.path.join(DEV, f"hvc{slot}")
-    if os.path.lexists(hvc):
-        os.unlink(hvc)
-    os.symlink(path, hvc)
+    master = ptychannel.new(DEV, slot)
     link(name, f"../hvc{slot}")
     return master
 
