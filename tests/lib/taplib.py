@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""A tiny TAP runner for the agent suite's script tests: every function whose
-name starts with test_ in the calling module is one TAP test."""
+"""TAP for the Python tests. run(globals()): every function whose name starts
+with test_ in the calling module is one TAP test. Tap: one test per ok()."""
 import inspect
 import sys
 import traceback
@@ -24,3 +24,30 @@ def run(module_globals):
             print(f"ok {i} - {name}")
         sys.stdout.flush()
     return 1 if failed else 0
+
+
+class Tap:
+    """TAP for data-driven scripts: t.ok(cond, desc, *diag); sys.exit(t.done())."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, desc, *diag):
+        self.n += 1
+        print(f"{'ok' if cond else 'not ok'} {self.n} - {desc}")
+        if not cond:
+            self.failed += 1
+            for text in diag:
+                for line in str(text).splitlines():
+                    print(f"# {line}")
+        sys.stdout.flush()
+        return cond
+
+    def skip_all(self, reason):
+        print(f"1..0 # SKIP {reason}")
+        sys.exit(0)
+
+    def done(self):
+        print(f"1..{self.n}")
+        return 1 if self.failed else 0
