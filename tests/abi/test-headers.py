@@ -22,8 +22,6 @@ import taplib  # noqa: E402
 from versionscript import version_script  # noqa: E402
 
 WARN = ["-pedantic", "-Werror", "-Wall", "-Wextra"]
-C_STD = ["-std=c99"]
-CXX_STD = ["-std=c++11"]
 
 
 def pkg(kind, modules):
@@ -67,7 +65,9 @@ def main():
     ap.add_argument("headers", nargs="+")
     args = ap.parse_args()
     t = taplib.Tap()
-    cc, cxx = shlex.split(args.cc), shlex.split(args.cxx) if args.cxx else None
+    langs = [("C99", shlex.split(args.cc) + ["-std=c99"], ".c")]
+    if args.cxx:
+        langs.append(("C++11", shlex.split(args.cxx) + ["-std=c++11"], ".cc"))
     inc = [f"-I{d}" for d in args.includes]
 
     for spec in args.headers:
@@ -77,23 +77,15 @@ def main():
         symbols = version_script(script)[1]
         cflags = inc + [f"-I{os.path.dirname(os.path.abspath(header))}"] + pkg("--cflags", mods)
         libs = [so, f"-Wl,-rpath,{os.path.dirname(os.path.abspath(so))}"] + pkg("--libs", mods)
-        with tempfile.TemporaryDirectory(prefix="xc-headers-") as tmp:
-            good, log = build(cc + C_STD + WARN + cflags + ["-fsyntax-only"],
-                              alone(name), ".c", tmp)
-            t.ok(good, f"{name} compiles alone, twice, as C99 (-pedantic -Werror)", log)
-            good, log = build(cc + C_STD + WARN + cflags, addresses(name, symbols, False),
-                              ".c", tmp, libs)
-            t.ok(good, f"{name} declares all {len(symbols)} globals of "
-                 f"{os.path.basename(script)} (C99 program linked)", log)
-            if not cxx:
-                continue
-            good, log = build(cxx + CXX_STD + WARN + cflags + ["-fsyntax-only"],
-                              alone(name), ".cc", tmp)
-            t.ok(good, f"{name} compiles alone, twice, as C++ (-pedantic -Werror)", log)
-            good, log = build(cxx + CXX_STD + WARN + cflags, addresses(name, symbols, True),
-                              ".cc", tmp, libs)
-            t.ok(good, f"{name} gives C linkage to all {len(symbols)} globals (C++ program "
-                 "linked)", log)
+        for lang, cmd, suffix in langs:
+            with tempfile.TemporaryDirectory(prefix="xc-headers-") as tmp:
+                good, log = build(cmd + WARN + cflags + ["-fsyntax-only"], alone(name),
+                                  suffix, tmp)
+                t.ok(good, f"{name} compiles alone, twice, as {lang} (-pedantic -Werror)", log)
+                good, log = build(cmd + WARN + cflags, addresses(name, symbols, suffix == ".cc"),
+                                  suffix, tmp, libs)
+                t.ok(good, f"{name} declares all {len(symbols)} globals of "
+                     f"{os.path.basename(script)} with C linkage ({lang} program linked)", log)
     return t.done()
 
 
