@@ -144,7 +144,7 @@ class Tap:
 
     def done(self):
         print(f"1..{self.n}")
-        return 1 if self.failed else 0
+        return 0  # the "not ok" lines tell meson (protocol tap)
 
 
 def udev_env(devid, name, slot, dev):

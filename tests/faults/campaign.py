@@ -269,7 +269,7 @@ def main():
     print(f"1..{tap}")
     for kind, (t, h, f) in totals.items():
         print(f"# campaign {kind}: tried {t} held {h} failed {f}")
-    return 1 if failing else 0
+    return 0  # the "not ok" lines tell meson (protocol tap)
 
 
 if __name__ == "__main__":

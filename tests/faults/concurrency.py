@@ -177,7 +177,7 @@ def main():
     runs = " ".join(f"{k} {v}" for k, v in counts.items())
     print(f"# concurrency: rounds {ROUNDS} held {ROUNDS - rounds_failed} failed "
           f"{rounds_failed} ({runs})")
-    return 1 if rounds_failed else 0
+    return 0  # the "not ok" lines tell meson (protocol tap)
 
 
 if __name__ == "__main__":
