@@ -65,7 +65,7 @@ def bed(bound):
     """Exactly the consoles in bound, all bound."""
     for sub in ("devices", "bus/xen/devices", "bus/xen/drivers/xenconsole"):
         os.makedirs(f"{SYS}/{sub}", exist_ok=True)
-    for d in range(0, 10):
+    for d in range(0, 20):
         if d in bound:
             con_set(d, True)
         else:
