@@ -44,6 +44,13 @@ class Tap:
         sys.stdout.flush()
         return cond
 
+    def is_(self, got, want, desc, *diag):
+        return self.ok(got == want, desc, f"got:      {got!r}", f"expected: {want!r}", *diag)
+
+    def skip(self, desc, reason):
+        self.n += 1
+        print(f"ok {self.n} - {desc} # SKIP {reason}", flush=True)
+
     def skip_all(self, reason):
         print(f"1..0 # SKIP {reason}")
         sys.exit(0)
