@@ -1,7 +1,7 @@
 # xs-peer.sh: start and stop a xenstore peer for component tests (bash, sourced).
 #
 #   . tests/xenstore/xs-peer.sh
-#   xs_peer_available real || exit 77   # (a TAP test: "1..0 # SKIP ..."; exit 0)
+#   xs_peer_available real || skip_all "no real xenstored"   # tests/lib/tap.sh
 #   xs_peer_start fake "$tmpdir" --set device/console/1/name=org.example.0
 #   ... run the program under test (XENSTORED_PATH is exported) ...
 #   xs_peer_count XS_READ          # fake only: requests seen so far, by type
