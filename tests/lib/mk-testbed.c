@@ -36,8 +36,7 @@ static void describe_hvc_ttys(void)
 static int usage(const char *why)
 {
         fprintf(stderr,
-                "mk-testbed: %s\n"
-                "usage: mk-testbed [--hvc-ttys | --sysfs DIR [--remove]] SPEC...\n",
+                "mk-testbed: %s (usage: mk-testbed [--hvc-ttys | --sysfs DIR [--remove]] SPEC...)\n",
                 why);
         return 2;
 }
@@ -54,6 +53,7 @@ int main(int argc, char **argv)
         bool remove = false, ttys = false;
         int c;
 
+        opterr = 0; /* one line of our own instead */
         while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
                 if (c == 's')
                         sys = optarg;
