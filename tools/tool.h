@@ -28,6 +28,7 @@ int cmd_list(struct tool *t, int argc, char **argv);
 int cmd_wait(struct tool *t, int argc, char **argv);
 int cmd_connect(struct tool *t, int argc, char **argv);
 int cmd_check_name(struct tool *t, int argc, char **argv);
+int cmd_supervise(struct tool *t, int argc, char **argv);
 
 /* Print "xen-channel: " + message to stderr. */
 void tool_error(struct tool *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -20,6 +20,7 @@ static const struct {
         { "wait", cmd_wait, "Wait until a channel is present" },
         { "connect", cmd_connect, "Bridge stdin/stdout to a channel in raw mode" },
         { "check-name", cmd_check_name, "Check a name against the channel name policy" },
+        { "supervise", cmd_supervise, "Run an agent; stop it when its channel hangs up" },
 };
 
 static void log_stderr(void *data, int prio, const char *file, int line, const char *fn,
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
                         r = commands[i].fn(&t, argc - 1, argv + 1);
         if (r < 0) {
                 fprintf(stderr, "%s: unknown command \"%s\"; commands: list, wait, connect, "
-                        "check-name (try '%s --help')\n", t.prog, argv[1], t.prog);
+                        "check-name, supervise (try '%s --help')\n", t.prog, argv[1], t.prog);
                 r = EXIT_USAGE;
         }
         xen_channel_ctx_unref(t.ctx);
