@@ -8,13 +8,14 @@
 # RUN shows up as "run: '...'" lines. Its exit status says nothing, so the
 # output is grepped. TAP output (tests/lib/tap.sh), one test per check.
 #
-# Usage: test-rules.sh CASE RULES-FILE SERVICE-FILE HELPER-PATH
+# Usage: test-rules.sh CASE RULES-FILE SERVICE-FILE HELPER-PATH UNIT-DIR
 #
 # Testbed (tests/lib/mk-testbed, plus not-ours.umockdev): console-1 bound,
 # named org.qemu.guest_agent.0; console-2 bound, no name; console-3 bound,
 # named org.example-agent.0; console-4 not bound; hvc0..hvc7 ttys; vif-0 a
 # Xen non-console and ttyS0 a tty that are not ours.
-# Cases "configured" and "units" (systemd-analyze verify) need no umockdev.
+# Cases "configured" and "units" (systemd-analyze verify of every unit in
+# the install tree, meson install --destdir) need no umockdev.
 
 set -u
 
@@ -22,6 +23,7 @@ test_case=$1
 rules_file=$2
 service_file=$3
 helper=$4
+unitdir=${5:-}
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib/tap.sh"
@@ -58,37 +60,91 @@ check_configured() {
         ok $? "service: ExecStart=$helper sync"
 }
 
-# systemd-analyze verify in a scratch root holding the stock units, our
-# units and an executable at the helper path. It exits 0 on unknown keys,
-# so any output at all is a failure.
+# install_tree: the build installed into $root (meson install --destdir) as
+# a package lays it out, with the machine's stock units beside it (never a
+# copy of ours from the machine), for systemd-analyze verify --root. Sets
+# root, units (our unit folder in it) and ours (the files installed there).
+install_tree() {
+        local stock log
+        command -v systemd-analyze >/dev/null || skip_all "no systemd-analyze"
+        stock=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || stock=/lib/systemd/system
+        [ -f "$stock/multi-user.target" ] || skip_all "no stock systemd units in $stock"
+        [ -n "$unitdir" ] || skip_all "built without a systemd unit folder"
+        # Global: the EXIT trap runs after this function returned.
+        root=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/units-test.XXXXXX") || bail "mktemp"
+        trap 'rm -rf "$root" "${work:-}"' EXIT
+        log=$(meson install -C "$XEN_CHANNEL_BUILD_ROOT" --no-rebuild --quiet \
+                --destdir "$root" 2>&1) || { diag "$log"; bail "meson install --destdir failed"; }
+        units=$root$unitdir
+        ours=$(cd "$units" && ls)
+        mkdir -p "$root/usr/lib/systemd/system" "$root/etc/systemd/system"
+        (cd "$stock" && tar --exclude='xen-channel*' -cf - .) |
+                tar -C "$root/usr/lib/systemd/system" --skip-old-files -xf - ||
+                bail "cannot copy the stock units"
+}
+
+# Our units as systemd-analyze names them: a template as two instances.
+shipped_units() {
+        local f
+        for f in $ours; do
+                case $f in
+                *@.target) echo "${f%.target}org.qemu.guest_agent.0.target"
+                           echo "${f%.target}org.example\\x2dagent.0.target" ;;
+                *.service|*.target) echo "$f" ;;
+                esac
+        done
+}
+
+# systemd-analyze verify [UNITS...] (default: every shipped unit) in $root.
+# It exits 0 on unknown keys, so any output at all is a failure.
 verify_units() {
-        local root=$1 out_v
-        out_v=$(systemd-analyze verify --man=no --root="$root" xen-channel-sync.service \
-                'xen-channel@org.qemu.guest_agent.0.target' \
-                'xen-channel@org.example\x2dagent.0.target' 2>&1) || { echo "$out_v"; return 1; }
+        local out_v
+        # shellcheck disable=SC2046
+        [ $# -gt 0 ] || set -- $(shipped_units)
+        out_v=$(systemd-analyze verify --man=no --root="$root" "$@" 2>&1) ||
+                { echo "$out_v"; return 1; }
         [ -z "$out_v" ] || { echo "$out_v"; return 1; }
 }
 
 check_units() {
-        local stock target
-        command -v systemd-analyze >/dev/null || skip_all "no systemd-analyze"
-        stock=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null) || stock=/lib/systemd/system
-        [ -f "$stock/multi-user.target" ] || skip_all "no stock systemd units in $stock"
-        target=$here/../../udev-rules/xen-channel@.target
-        [ -f "$target" ] || bail "no $target"
-        # Global: the EXIT trap runs after this function returned.
-        root=$(mktemp -d "${XEN_CHANNEL_BUILD_ROOT:-/tmp}/units-test.XXXXXX") || bail "mktemp"
-        trap 'rm -rf "$root"' EXIT
-        mkdir -p "$root/usr/lib/systemd" "$root/etc/systemd/system" "$root$(dirname "$helper")"
-        cp -a "$stock" "$root/usr/lib/systemd/system"
-        printf '#!/bin/sh\n' >"$root$helper"
-        chmod +x "$root$helper"
-        cp "$service_file" "$target" "$root/etc/systemd/system/"
-        check "units: systemd-analyze verify finds nothing to say" verify_units "$root"
-        # The check must be able to fail.
-        echo 'NoSuchKey=1' >>"$root/etc/systemd/system/xen-channel@.target"
-        ! verify_units "$root" >/dev/null
-        ok $? "units: a bad unit key is noticed"
+        local f tool
+        install_tree
+        ! grep -n '@[A-Za-z_]*@' "$units"/*.service "$units"/*.target
+        ok $? "units: no template key left in the installed units"
+        # shellcheck disable=SC2046
+        check "units: systemd-analyze verify of $(echo $(shipped_units)) says nothing" \
+                verify_units $(shipped_units)
+        # The check must be able to fail: a bad key in any shipped file is
+        # noticed, and so is an ExecStart= program missing from the tree.
+        for f in $ours; do
+                [ -f "$units/$f" ] || continue
+                cp "$units/$f" "$root/saved"
+                echo 'NoSuchKey=1' >>"$units/$f"
+                ! verify_units >/dev/null
+                ok $? "units: a bad key in $f is noticed"
+                mv "$root/saved" "$units/$f"
+        done
+        for f in $ours; do
+                [ -f "$units/$f" ] || continue
+                tool=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$units/$f")
+                [ -n "$tool" ] || continue
+                mv "$root$tool" "$root/saved"
+                ! verify_units "$f" >/dev/null
+                ok $? "units: $f without its ExecStart program $tool is noticed"
+                mv "$root/saved" "$root$tool"
+        done
+}
+
+# pulls_in TARGET UNIT: does systemd load UNIT as a dependency of TARGET in
+# $root? UNIT gets a bad key; verify (recursive by default) reports it only
+# when it follows a dependency from TARGET to it, here the .wants link.
+pulls_in() {
+        local out_v
+        cp "$units/$2" "$root/saved"
+        echo 'NoSuchKey=1' >>"$units/$2"
+        out_v=$(verify_units "$1")
+        mv "$root/saved" "$units/$2"
+        grep -qF "$2" <<<"$out_v"
 }
 
 if [ "$test_case" = configured ]; then
@@ -337,6 +393,39 @@ tty-channels)
                         no_run
                 done
         done
+        ;;
+agent-wants)
+        # The device of org.qemu.guest_agent.0 wants the qemu-ga unit
+        # (through its target and the .wants link in the install tree);
+        # the device of any other channel does not, an unnamed one wants
+        # nothing.
+        install_tree
+        agent=xen-channel-qemu-ga.service
+        [ -f "$units/$agent" ] || skip_all "$agent not installed (built without the tool)"
+        for dev in console-1 console-3; do
+                udev_test bind /sys/devices/$dev
+                target=$(sed -n 's/^SYSTEMD_WANTS=//p' "$out")
+                what="bind /devices/$dev"
+                if [ $dev = console-1 ]; then
+                        is "$target" 'xen-channel@org.qemu.guest_agent.0.target' "$what: SYSTEMD_WANTS"
+                        pulls_in "$target" "$agent"
+                        expect $? "$target pulls in $agent"
+                else
+                        is "$target" 'xen-channel@org.example\x2dagent.0.target' "$what: SYSTEMD_WANTS"
+                        ! pulls_in "$target" "$agent"
+                        expect $? "$target does not pull in $agent"
+                fi
+        done
+        udev_test bind /sys/devices/console-2
+        noprop SYSTEMD_WANTS
+        # The one activation: a static link in the instance's .wants folder;
+        # nothing for the template (every channel) and no [Install] section
+        # that could enable the unit anywhere else.
+        is "$(cd "$root" && find . -path '*.wants/*' -name "$agent" -printf '%p -> %l\n')" \
+           ".$unitdir/xen-channel@org.qemu.guest_agent.0.target.wants/$agent -> ../$agent" \
+           "$agent: only one .wants link, the instance's"
+        ! grep -q '^\[Install\]' "$units/$agent"
+        ok $? "$agent: no [Install] section"
         ;;
 not-ours)
         udev_test add /sys/devices/virtual/tty/hvc0
