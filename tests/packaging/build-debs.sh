@@ -104,9 +104,25 @@ check "libxenchannel-dev depends on the exact libxenchannel0" \
 xc_files=("$helper" "$udevdir/rules.d/80-xen-channel.rules"
           "$unitdir/xen-channel@.target" "$unitdir/xen-channel-sync.service"
           /usr/share/man/man7/xen-channel.7.gz /usr/share/man/man8/xen-channel-helper.8.gz)
-[ $glib = yes ] && xc_files+=(/usr/bin/xen-channel /usr/share/man/man1/xen-channel.1.gz)
+agent_files=("$unitdir/xen-channel-qemu-ga.service"
+             "$unitdir/xen-channel@org.qemu.guest_agent.0.target.wants/xen-channel-qemu-ga.service")
+[ $glib = yes ] && xc_files+=(/usr/bin/xen-channel /usr/share/man/man1/xen-channel.1.gz
+                              "${agent_files[@]}")
 check "xen-channel holds helper, udev rules, units, man pages" \
         listed "$(contents xen-channel)" "${xc_files[@]}"
+# The qemu-ga integration is in xen-channel (inert without qemu-ga), and
+# only there; without the tool (noglib) it is not shipped at all.
+for p in $packages; do contents "$p" >/dev/null; done
+check "no other package holds the qemu-ga unit or its .wants link" bash -c "
+        ! grep -F xen-channel-qemu-ga '$WORK'/*.list | grep -v '^$WORK/xen-channel.list:'"
+if [ $glib = no ]; then
+        check "without the tool, no qemu-ga unit" bash -c "! grep -F xen-channel-qemu-ga '$WORK/xen-channel.list'"
+fi
+check "xen-channel suggests and enhances qemu-guest-agent" bash -c "
+        dpkg-deb -f '$(deb xen-channel)' Suggests | grep -qx qemu-guest-agent &&
+        dpkg-deb -f '$(deb xen-channel)' Enhances | grep -qx qemu-guest-agent"
+check "xen-channel has a trigger on /usr/sbin/qemu-ga" bash -c "
+        dpkg-deb -I '$(deb xen-channel)' triggers | grep -qx 'interest-noawait /usr/sbin/qemu-ga'"
 check "xen-channel depends on libxenchannel0 (from shlibs)" \
         bash -c "dpkg-deb -f '$(deb xen-channel)' Depends | grep -q 'libxenchannel0 (>= $PKG_VERSION)'"
 
@@ -130,6 +146,8 @@ check "packaged rules file runs $helper, no @...@ left" \
 check "packaged helper runs --version" run_version "$root$helper" "$root$lib"
 if [ $glib = yes ]; then
         check "packaged xen-channel tool runs --version" run_version "$root/usr/bin/xen-channel" "$root$lib"
+        check "packaged qemu-ga unit runs /usr/sbin/qemu-ga through supervise, linked from the target" \
+                check_agent_unit "$root" "$unitdir" /usr/sbin/qemu-ga
 fi
 check "packaged man pages are valid roff" bash -c "
         for m in '$root'/usr/share/man/man*/*.gz; do

@@ -51,8 +51,22 @@ helper=/usr/libexec/xen-channel-helper
 xc_files=("$helper" /usr/lib/udev/rules.d/80-xen-channel.rules
           /usr/lib/systemd/system/xen-channel@.target
           /usr/lib/systemd/system/xen-channel-sync.service)
-[ $glib = yes ] && xc_files+=(/usr/bin/xen-channel)
+[ $glib = yes ] && xc_files+=(/usr/bin/xen-channel /usr/lib/systemd/system/xen-channel-qemu-ga.service
+                              "/usr/lib/systemd/system/xen-channel@org.qemu.guest_agent.0.target.wants/xen-channel-qemu-ga.service")
 check "xen-channel holds helper, udev rules, units" listed "$(contents xen-channel)" "${xc_files[@]}"
+for n in $names; do contents "$n" >/dev/null; done
+check "no other RPM holds the qemu-ga unit or its .wants link" bash -c "
+        ! grep -F xen-channel-qemu-ga '$WORK'/*.list | grep -v '^$WORK/xen-channel.list:'"
+if [ $glib = yes ]; then
+        check "xen-channel suggests and enhances qemu-guest-agent" bash -c "
+                rpm -qp --suggests '$(rpmfile xen-channel)' | grep -qx qemu-guest-agent &&
+                rpm -qp --enhances '$(rpmfile xen-channel)' | grep -qx qemu-guest-agent"
+        check "xen-channel restarts the qemu-ga unit when qemu-guest-agent comes or goes" bash -c "
+                rpm -qp --triggers '$(rpmfile xen-channel)' >'$WORK/triggers'
+                grep -q 'triggerin scriptlet.*-- qemu-guest-agent' '$WORK/triggers' &&
+                grep -q 'triggerpostun scriptlet.*-- qemu-guest-agent' '$WORK/triggers' &&
+                grep -q 'restart xen-channel-qemu-ga.service' '$WORK/triggers'"
+fi
 check "xen-channel holds man pages 7, 8" bash -c "
         grep -q '^/usr/share/man/man7/xen-channel\\.7' '$WORK/xen-channel.list' &&
         grep -q '^/usr/share/man/man8/xen-channel-helper\\.8' '$WORK/xen-channel.list'"
@@ -87,6 +101,8 @@ check "packaged rules file runs $helper, no @...@ left" \
 check "packaged helper runs --version" run_version "$root$helper" "$root$libdir"
 if [ $glib = yes ]; then
         check "packaged xen-channel tool runs --version" run_version "$root/usr/bin/xen-channel" "$root$libdir"
+        check "packaged qemu-ga unit runs /usr/bin/qemu-ga (Fedora's) through supervise, linked from the target" \
+                check_agent_unit "$root" /usr/lib/systemd/system /usr/bin/qemu-ga
 fi
 
 done_testing

@@ -58,6 +58,19 @@ tree_has_glib() {
 }
 
 # The channel helper must be templated in: no @VAR@ left, real path present.
+# check_agent_unit ROOT UNITDIR QEMU_GA: the unpacked qemu-ga unit runs
+# qemu-ga at QEMU_GA through the packaged tool, and the target instance's
+# .wants folder links it (relative, so it holds in any root).
+check_agent_unit() {
+        local units=$1$2 qemu_ga=$3 unit=xen-channel-qemu-ga.service link
+        link=$units/xen-channel@org.qemu.guest_agent.0.target.wants/$unit
+        [ -f "$units/$unit" ] || { echo "no $units/$unit"; return 1; }
+        [ "$(readlink "$link")" = "../$unit" ] || { echo "$link: not a link to ../$unit"; return 1; }
+        grep -qxF "ExecStart=/usr/bin/xen-channel supervise org.qemu.guest_agent.0 -- $qemu_ga -m isa-serial -p /dev/xen-channel/org.qemu.guest_agent.0" "$units/$unit" ||
+                { grep -n ExecStart "$units/$unit"; return 1; }
+        grep -qxF "ConditionPathExists=$qemu_ga" "$units/$unit" || { echo "no ConditionPathExists=$qemu_ga"; return 1; }
+}
+
 check_rules_file() {
         local rules=$1 helper=$2
         if [ ! -f "$rules" ]; then
