@@ -159,7 +159,7 @@ static void stop_cmd(struct supervisor *s)
 
                 if (left <= 0) {
                         tool_error(s->t,
-                                   "%d did not end within %d ms of SIGTERM; "
+                                   "pid %d did not end within %d ms of SIGTERM; "
                                    "sending SIGKILL",
                                    (int)s->pid, s->kill_ms);
                         kill(s->pid, SIGKILL);
