@@ -121,8 +121,13 @@ fi
 check "xen-channel suggests and enhances qemu-guest-agent" bash -c "
         dpkg-deb -f '$(deb xen-channel)' Suggests | grep -qx qemu-guest-agent &&
         dpkg-deb -f '$(deb xen-channel)' Enhances | grep -qx qemu-guest-agent"
-check "xen-channel has a trigger on /usr/sbin/qemu-ga" bash -c "
-        dpkg-deb -I '$(deb xen-channel)' triggers | grep -qx 'interest-noawait /usr/sbin/qemu-ga'"
+if [ $glib = yes ]; then
+        check "xen-channel has a trigger on /usr/sbin/qemu-ga" bash -c "
+                dpkg-deb -I '$(deb xen-channel)' triggers | grep -qx 'interest-noawait /usr/sbin/qemu-ga'"
+        check "xen-channel stops the qemu-ga unit when removed, restarts it on upgrade" bash -c "
+                dpkg-deb -I '$(deb xen-channel)' prerm | grep -q \"stop .*'xen-channel-qemu-ga.service'\" &&
+                dpkg-deb -I '$(deb xen-channel)' postinst | grep -q \"_dh_action .*'xen-channel-qemu-ga.service'\""
+fi
 check "xen-channel depends on libxenchannel0 (from shlibs)" \
         bash -c "dpkg-deb -f '$(deb xen-channel)' Depends | grep -q 'libxenchannel0 (>= $PKG_VERSION)'"
 

@@ -66,6 +66,10 @@ if [ $glib = yes ]; then
                 grep -q 'triggerin scriptlet.*-- qemu-guest-agent' '$WORK/triggers' &&
                 grep -q 'triggerpostun scriptlet.*-- qemu-guest-agent' '$WORK/triggers' &&
                 grep -q 'restart xen-channel-qemu-ga.service' '$WORK/triggers'"
+        check "xen-channel stops the qemu-ga unit when erased, restarts it on upgrade" bash -c "
+                rpm -qp --scripts '$(rpmfile xen-channel)' >'$WORK/scripts'
+                sed -n '/^preuninstall/,/^postuninstall/p' '$WORK/scripts' | grep -q 'xen-channel-qemu-ga.service' &&
+                sed -n '/^postuninstall/,\$p' '$WORK/scripts' | grep -q 'try-restart.*xen-channel-qemu-ga.service'"
 fi
 check "xen-channel holds man pages 7, 8" bash -c "
         grep -q '^/usr/share/man/man7/xen-channel\\.7' '$WORK/xen-channel.list' &&
