@@ -31,7 +31,7 @@ extern char **environ;
 struct options {
         const char *dev_dir;
         const char *run_dir;
-        int timeout_ms;         /* 0: the library's default */
+        int timeout_ms; /* 0: the library's default */
         int verbose;
         bool quiet;
         const char *command;
@@ -108,9 +108,10 @@ static int parse_args(int argc, char **argv, struct options *o)
                 case OPT_TIMEOUT:
                         o->timeout_ms = parse_timeout(optarg);
                         if (o->timeout_ms < 0) {
-                                fprintf(stderr, "xen-channel-helper: --timeout wants "
-                                        "milliseconds, 1..%d, not \"%s\"\n", TIMEOUT_MS_MAX,
-                                        optarg);
+                                fprintf(stderr,
+                                        "xen-channel-helper: --timeout wants "
+                                        "milliseconds, 1..%d, not \"%s\"\n",
+                                        TIMEOUT_MS_MAX, optarg);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -148,15 +149,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 static void setup_log(const struct options *o, const struct xen_channel_ctx *ctx)
 {
-        /* $XEN_CHANNEL_LOG as the library parsed it, else notice; the options win. */
-        int prio = getenv("XEN_CHANNEL_LOG") ? xen_channel_ctx_get_log_priority(ctx)
-                                              : LOG_NOTICE;
+        /* $XEN_CHANNEL_LOG as the library parsed it (secure_getenv, once),
+         * else notice; the options win. An invalid value silences nothing. */
+        int env = xc_ctx_log_env(ctx);
+        int prio = env >= 0 ? env : LOG_NOTICE;
 
         if (o->verbose)
                 prio = o->verbose > 1 ? LOG_DEBUG : (prio > LOG_INFO ? prio : LOG_INFO);
         if (o->quiet)
                 prio = LOG_ERR;
         log_setup(prio, o->verbose > 0);
+        if (env == -EINVAL)
+                log_warning("XEN_CHANNEL_LOG names no log priority (err, warning, notice, "
+                            "info, debug or 0..7); ignored");
 }
 
 static int configure_ctx(const struct options *o, struct xen_channel_ctx *ctx)
@@ -172,7 +177,7 @@ static int configure_ctx(const struct options *o, struct xen_channel_ctx *ctx)
                 return EXIT_USAGE;
         }
         if (o->timeout_ms > 0)
-                xen_channel_ctx_set_timeout_ms(ctx, o->timeout_ms);
+                xc_ctx_set_timeout_ms(ctx, o->timeout_ms);
         return EXIT_DONE;
 }
 
@@ -186,15 +191,16 @@ static int device_devid(const struct options *o, const struct udev_env *env)
                 log_usage("%s: no DEVICE given and DEVPATH is not set", o->command);
                 return -EXIT_USAGE;
         }
-        devid = xen_channel_parse_devid(ref);
+        devid = xc_parse_devid(ref);
         if (devid == -ERANGE) {
                 log_usage("%s: \"%s\": the kernel probes only console-%d..console-%d",
-                        o->command, ref, XEN_CHANNEL_DEVID_MIN, XEN_CHANNEL_DEVID_MAX);
+                          o->command, ref, XC_DEVID_MIN, XC_DEVID_MAX);
                 return -EXIT_USAGE;
         }
         if (devid < 0) {
                 log_usage("%s: \"%s\" is not a Xen console (console-N, "
-                        "/devices/console-N or N)", o->command, ref);
+                          "/devices/console-N or N)",
+                          o->command, ref);
                 return -EXIT_USAGE;
         }
         return devid;
@@ -206,8 +212,8 @@ static int run(const struct options *o, struct xen_channel_ctx *ctx)
         bool is_sync = strcmp(o->command, "sync") == 0;
         int devid = 0, r;
 
-        if (!is_sync && strcmp(o->command, "export") != 0 &&
-            strcmp(o->command, "link") != 0 && strcmp(o->command, "unlink") != 0) {
+        if (!is_sync && strcmp(o->command, "export") != 0 && strcmp(o->command, "link") != 0 &&
+            strcmp(o->command, "unlink") != 0) {
                 log_usage("unknown command \"%s\" (export, link, unlink or sync)", o->command);
                 return EXIT_USAGE;
         }

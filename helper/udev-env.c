@@ -3,8 +3,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "libxenchannel.h"
 #include "udev-env.h"
+#include "xc-core.h"
 
 /* Value of key in "KEY=VALUE", or NULL when entry is another key. */
 static const char *value_of(const char *entry, const char *key)
@@ -19,7 +19,10 @@ static const char *value_of(const char *entry, const char *key)
 void udev_env_parse(struct udev_env *env, char *const *envp)
 {
         static const char *const keys[] = {
-                "ACTION", "DEVPATH", "XEN_CHANNEL_NAME", "XEN_CHANNEL_TTY",
+                "ACTION",
+                "DEVPATH",
+                "XEN_CHANNEL_NAME",
+                "XEN_CHANNEL_TTY",
                 "XEN_CHANNEL_DEVNAME",
         };
         const char **fields[] = {
@@ -37,32 +40,12 @@ void udev_env_parse(struct udev_env *env, char *const *envp)
                 }
 }
 
-int udev_env_tty_slot(const char *tty)
-{
-        int slot = 0;
-        const char *p;
-
-        if (!tty || strncmp(tty, "hvc", 3) != 0)
-                return -EINVAL;
-        p = tty + 3;
-        if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] != '\0'))
-                return -EINVAL;
-        for (; *p; p++) {
-                if (*p < '0' || *p > '9')
-                        return -EINVAL;
-                slot = slot * 10 + (*p - '0');
-                if (slot >= XEN_CHANNEL_HVC_SLOTS)
-                        return -EINVAL;
-        }
-        return slot;
-}
-
 int udev_env_slot(const struct udev_env *env)
 {
         int from_tty = -ENOENT, from_devname = -ENOENT;
 
         if (env->tty) {
-                from_tty = udev_env_tty_slot(env->tty);
+                from_tty = xc_parse_tty(env->tty);
                 if (from_tty < 0)
                         return -EINVAL;
         }
@@ -72,7 +55,7 @@ int udev_env_slot(const struct udev_env *env)
                 /* A devname must be a path: "/dev/hvc1", not "hvc1". */
                 if (!base || base[1] == '\0')
                         return -EINVAL;
-                from_devname = udev_env_tty_slot(base + 1);
+                from_devname = xc_parse_tty(base + 1);
                 if (from_devname < 0)
                         return -EINVAL;
         }

@@ -9,23 +9,19 @@
 #define XEN_CHANNEL_HELPER_UDEV_ENV_H
 
 struct udev_env {
-        const char *action;     /* ACTION: add, bind, unbind, remove, ... */
-        const char *devpath;    /* DEVPATH: /devices/console-N */
-        const char *name;       /* XEN_CHANNEL_NAME, not validated here */
-        const char *tty;        /* XEN_CHANNEL_TTY: hvcM */
-        const char *devname;    /* XEN_CHANNEL_DEVNAME: /dev/hvcM */
+        const char *action;  /* ACTION: add, bind, unbind, remove, ... */
+        const char *devpath; /* DEVPATH: /devices/console-N */
+        const char *name;    /* XEN_CHANNEL_NAME, not validated here */
+        const char *tty;     /* XEN_CHANNEL_TTY: hvcM */
+        const char *devname; /* XEN_CHANNEL_DEVNAME: /dev/hvcM */
 };
 
 /* Fill env from a NULL-terminated "KEY=VALUE" array (environ). Empty values
  * count as absent. Pointers point into envp. */
 void udev_env_parse(struct udev_env *env, char *const *envp);
 
-/* "hvcM" -> M (0..XEN_CHANNEL_HVC_SLOTS-1, no sign, no leading zero);
- * -EINVAL otherwise. */
-int udev_env_tty_slot(const char *tty);
-
-/* The slot the environment names: from XEN_CHANNEL_TTY, else from the last
- * component of XEN_CHANNEL_DEVNAME. -ENOENT: neither is set; -EINVAL: one is
+/* The slot the environment names (xc_parse_tty): from XEN_CHANNEL_TTY, else
+ * from the last component of XEN_CHANNEL_DEVNAME. -ENOENT: neither is set; -EINVAL: one is
  * malformed, or both are set and disagree. */
 int udev_env_slot(const struct udev_env *env);
 

@@ -18,7 +18,7 @@ typedef struct {
         gchar *name;
         gint timeout_ms;
         guint flags;
-        gboolean open;          /* open_async: return an fd */
+        gboolean open; /* open_async: return an fd */
         GSource *fd_source;
         GSource *timeout_source;
         GSource *cancel_source;
@@ -37,16 +37,18 @@ static void op_free(gpointer data)
         g_free(op);
 }
 
-/* Return r (0 / fd, or a negative errno) and stop every source. Consumes the
- * reference the sources shared. */
-static void op_return(GTask *task, gint r)
+/* Return r (0 / fd, or a negative errno; or error when set) and stop every
+ * source. Consumes the reference the sources shared. */
+static void op_finish(GTask *task, gint r, GError *error)
 {
         Op *op = g_task_get_task_data(task);
 
         xcg_source_drop(&op->fd_source);
         xcg_source_drop(&op->timeout_source);
         xcg_source_drop(&op->cancel_source);
-        if (r == -ECANCELED)
+        if (error)
+                g_task_return_error(task, error);
+        else if (r == -ECANCELED)
                 g_task_return_new_error(task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                         "waiting for channel %s was cancelled", op->name);
         else if (r < 0)
@@ -56,6 +58,11 @@ static void op_return(GTask *task, gint r)
         else
                 g_task_return_boolean(task, TRUE);
         g_object_unref(task);
+}
+
+static void op_return(GTask *task, gint r)
+{
+        op_finish(task, r, NULL);
 }
 
 /* The link is there: done, or open it now (never blocks: the open is
@@ -111,6 +118,7 @@ static void op_start(struct xen_channel_ctx *ctx, const gchar *name, gint timeou
 {
         GTask *task = g_task_new(NULL, cancellable, callback, user_data);
         Op *op = g_new0(Op, 1);
+        GError *error;
         gint r;
 
         g_task_set_source_tag(task, tag);
@@ -126,6 +134,11 @@ static void op_start(struct xen_channel_ctx *ctx, const gchar *name, gint timeou
 
         if (g_cancellable_is_cancelled(cancellable)) {
                 op_return(task, -ECANCELED);
+                return;
+        }
+        error = xcg_check_args(op->name, flags);
+        if (error) {
+                op_finish(task, -EINVAL, error);
                 return;
         }
         r = xen_channel_monitor_new(ctx, op->name, &op->mon);
@@ -169,8 +182,7 @@ XCG_EXPORT gboolean xen_channel_wait_finish(GAsyncResult *result, GError **error
 }
 
 XCG_EXPORT void xen_channel_open_async(struct xen_channel_ctx *ctx, const gchar *name,
-                                       gint timeout_ms, guint flags,
-                                       GCancellable *cancellable,
+                                       gint timeout_ms, guint flags, GCancellable *cancellable,
                                        GAsyncReadyCallback callback, gpointer user_data)
 {
         op_start(ctx, name, timeout_ms, flags, TRUE, cancellable, callback, user_data,

@@ -3,24 +3,32 @@
 #include <errno.h>
 #include <string.h>
 
+#include "xc-core.h"
 #include "xen-channel-glib-private.h"
+
+GError *xcg_check_args(const gchar *name, guint flags)
+{
+        enum xen_channel_name_verdict v;
+        char why[XC_REJECTION_MAX];
+        size_t len;
+
+        if (flags & ~(guint)XEN_CHANNEL_OPEN_NONBLOCK)
+                return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                   "channel %s: unknown open flags 0x%x", name,
+                                   flags & ~(guint)XEN_CHANNEL_OPEN_NONBLOCK);
+        len = strnlen(name, XEN_CHANNEL_NAME_MAX + 1);
+        v = xen_channel_name_check(name, len);
+        if (v == XEN_CHANNEL_NAME_OK)
+                return NULL;
+        return g_error_new_literal(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                                   xc_name_rejection(name, len, v, why, sizeof(why)));
+}
 
 GError *xcg_error_new(gint neg_errno, const gchar *name)
 {
         gint e = -neg_errno;
 
-        enum xen_channel_name_verdict v;
-
         switch (e) {
-        case EINVAL:
-                /* The name, or else the only other argument checked: flags. */
-                v = xen_channel_name_check(name, strlen(name));
-                if (v == XEN_CHANNEL_NAME_OK)
-                        return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                           "channel %s: unknown open flags", name);
-                return g_error_new(G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                                   "invalid channel name \"%s\": %s", name,
-                                   xen_channel_name_verdict_str(v));
         case ETIMEDOUT:
                 return g_error_new(G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
                                    "channel %s did not appear in time", name);
@@ -30,9 +38,10 @@ GError *xcg_error_new(gint neg_errno, const gchar *name)
         case ENODEV:
                 return g_error_new(G_IO_ERROR, g_io_error_from_errno(e),
                                    "channel %s: link dangling or no console behind "
-                                   "its tty", name);
+                                   "its tty",
+                                   name);
         default:
-                return g_error_new(G_IO_ERROR, g_io_error_from_errno(e),
-                                   "channel %s: %s", name, g_strerror(e));
+                return g_error_new(G_IO_ERROR, g_io_error_from_errno(e), "channel %s: %s",
+                                   name, g_strerror(e));
         }
 }

@@ -130,7 +130,7 @@ static void try_connect(XenChannelWatch *w)
                 return;
         fd = xen_channel_open(w->ctx, w->name, 0, w->flags);
         if (fd == -ENOENT)
-                return;         /* the monitor tells when the link comes */
+                return; /* the monitor tells when the link comes */
         if (fd < 0) {
                 g_debug("channel %s: cannot open (%s); retry in %u ms", w->name,
                         g_strerror(-fd), w->backoff_ms);
@@ -172,22 +172,24 @@ static gboolean on_link(gint fd, GIOCondition cond, gpointer data)
         return G_SOURCE_CONTINUE;
 }
 
-XCG_EXPORT XenChannelWatch *xen_channel_watch_new(struct xen_channel_ctx *ctx,
-                                                  const gchar *name, guint flags,
-                                                  XenChannelConnectedFunc connected,
-                                                  XenChannelDisconnectedFunc disconnected,
-                                                  gpointer user_data,
-                                                  GDestroyNotify user_data_free,
-                                                  GError **error)
+XCG_EXPORT XenChannelWatch *xen_channel_watch_new(
+        struct xen_channel_ctx *ctx, const gchar *name, guint flags,
+        XenChannelConnectedFunc connected, XenChannelDisconnectedFunc disconnected,
+        gpointer user_data, GDestroyNotify user_data_free, GError **error)
 {
         struct xen_channel_monitor *mon;
         XenChannelWatch *w;
+        GError *bad;
         gint r;
 
         g_return_val_if_fail(ctx != NULL, NULL);
         g_return_val_if_fail(name != NULL, NULL);
-        r = flags & ~(guint)XEN_CHANNEL_OPEN_NONBLOCK ? -EINVAL
-                                                      : xen_channel_monitor_new(ctx, name, &mon);
+        bad = xcg_check_args(name, flags);
+        if (bad) {
+                g_propagate_error(error, bad);
+                return NULL;
+        }
+        r = xen_channel_monitor_new(ctx, name, &mon);
         if (r < 0) {
                 g_propagate_error(error, xcg_error_new(r, name));
                 return NULL;
@@ -204,8 +206,8 @@ XCG_EXPORT XenChannelWatch *xen_channel_watch_new(struct xen_channel_ctx *ctx,
         w->user_data_free = user_data_free;
         w->context = g_main_context_ref_thread_default();
         w->fd = -1;
-        w->mon_source = attach(w, g_unix_fd_source_new(xen_channel_monitor_get_fd(mon),
-                                                       G_IO_IN),
+        w->mon_source = attach(w,
+                               g_unix_fd_source_new(xen_channel_monitor_get_fd(mon), G_IO_IN),
                                G_SOURCE_FUNC(on_link));
         /* Look now, but report from the main loop, as GLib APIs do. */
         (void)xen_channel_monitor_process(mon);

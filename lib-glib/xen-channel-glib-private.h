@@ -17,6 +17,11 @@ static inline void xcg_source_drop(GSource **s)
         }
 }
 
+/* The arguments every entry point checks before it calls libxenchannel, so
+ * that an -EINVAL from it never has to be guessed at: NULL when name and
+ * flags are acceptable, else the GError (G_IO_ERROR_INVALID_ARGUMENT) that
+ * says which is not. */
+GError *xcg_check_args(const gchar *name, guint flags);
 /* A GError for a negative errno of libxenchannel, about channel name. */
 GError *xcg_error_new(gint neg_errno, const gchar *name);
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The library context: roots that tests point elsewhere, and logging. */
+/* The library context: roots that tests point elsewhere, logging and its
+ * one reading of $XEN_CHANNEL_LOG, the timeout of the core's operations. */
 #define _GNU_SOURCE /* secure_getenv, strndup */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
-#include "xen-channel-private.h"
+#include "xc-private.h"
 
 #define DEFAULT_DEV_DIR "/dev"
 #define DEFAULT_RUN_DIR "/run/xen-channel"
@@ -23,18 +25,22 @@ void xc_log(struct xen_channel_ctx *ctx, int priority, const char *file, int lin
         va_end(args);
 }
 
+/* -ENOENT for no value, -EINVAL for one that names no priority. */
 static int priority_from_string(const char *s)
 {
         static const struct {
                 const char *name;
                 int prio;
         } names[] = {
-                { "err", LOG_ERR },         { "error", LOG_ERR },
-                { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
-                { "info", LOG_INFO },       { "debug", LOG_DEBUG },
+                { "err", LOG_ERR },       { "error", LOG_ERR }, { "warning", LOG_WARNING },
+                { "notice", LOG_NOTICE }, { "info", LOG_INFO }, { "debug", LOG_DEBUG },
         };
         char *end;
-        long v = strtol(s, &end, 10);
+        long v;
+
+        if (!s || !*s)
+                return -ENOENT;
+        v = strtol(s, &end, 10);
 
         if (end != s && *end == '\0' && v >= LOG_EMERG && v <= LOG_DEBUG)
                 return (int)v;
@@ -47,11 +53,11 @@ static int priority_from_string(const char *s)
 XC_EXPORT int xen_channel_ctx_new(struct xen_channel_ctx **ret)
 {
         struct xen_channel_ctx *ctx = calloc(1, sizeof(*ctx));
-        const char *env;
 
         if (!ctx)
                 return -ENOMEM;
         ctx->refcount = 1;
+        ctx->wait_fd = -1;
         ctx->log_priority = LOG_ERR;
         ctx->timeout_ms = DEFAULT_TIMEOUT_MS;
         ctx->dev_dir = strdup(DEFAULT_DEV_DIR);
@@ -60,9 +66,9 @@ XC_EXPORT int xen_channel_ctx_new(struct xen_channel_ctx **ret)
                 xen_channel_ctx_unref(ctx);
                 return -ENOMEM;
         }
-        env = secure_getenv("XEN_CHANNEL_LOG");
-        if (env && priority_from_string(env) >= 0)
-                ctx->log_priority = priority_from_string(env);
+        ctx->log_env = priority_from_string(secure_getenv("XEN_CHANNEL_LOG"));
+        if (ctx->log_env >= 0)
+                ctx->log_priority = ctx->log_env;
         *ret = ctx;
         return 0;
 }
@@ -80,13 +86,14 @@ XC_EXPORT struct xen_channel_ctx *xen_channel_ctx_unref(struct xen_channel_ctx *
                 return NULL;
         free(ctx->dev_dir);
         free(ctx->run_dir);
-        xc_wait_cache_free(ctx->wait_cache);
+        if (ctx->wait_fd >= 0)
+                close(ctx->wait_fd);
         free(ctx);
         return NULL;
 }
 
-XC_EXPORT void xen_channel_ctx_set_log_fn(struct xen_channel_ctx *ctx,
-                                          xen_channel_log_fn fn, void *userdata)
+XC_EXPORT void xen_channel_ctx_set_log_fn(struct xen_channel_ctx *ctx, xen_channel_log_fn fn,
+                                          void *userdata)
 {
         ctx->log_fn = fn;
         ctx->log_data = userdata;
@@ -146,7 +153,12 @@ XC_EXPORT const char *xen_channel_ctx_get_run_dir(const struct xen_channel_ctx *
         return ctx->run_dir;
 }
 
-XC_EXPORT int xen_channel_ctx_set_timeout_ms(struct xen_channel_ctx *ctx, int timeout_ms)
+int xc_ctx_log_env(const struct xen_channel_ctx *ctx)
+{
+        return ctx->log_env;
+}
+
+int xc_ctx_set_timeout_ms(struct xen_channel_ctx *ctx, int timeout_ms)
 {
         if (timeout_ms <= 0)
                 return -EINVAL;
@@ -154,7 +166,7 @@ XC_EXPORT int xen_channel_ctx_set_timeout_ms(struct xen_channel_ctx *ctx, int ti
         return 0;
 }
 
-XC_EXPORT int xen_channel_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx)
+int xc_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx)
 {
         return ctx->timeout_ms;
 }

@@ -4,9 +4,10 @@
  *
  * A Xen channel is a secondary PV console: a xenbus device "console-N" in the
  * guest, backed by a tty /dev/hvcM, whose name lives in xenstore under
- * device/console/N/name. This library gives every channel a stable, validated
- * link /dev/xen-channel/<name> -> ../hvcM and lets agents wait for and open a
- * channel by name.
+ * device/console/N/name. xen-channel-helper, run by udev, gives every channel
+ * a stable, validated link /dev/xen-channel/<name> -> ../hvcM; this library is
+ * the agent's side: check a name, wait for, open, reopen, watch and list
+ * channels by name. Every function is documented in libxenchannel(3).
  *
  * Conventions: every function returning int returns 0 (or a non-negative
  * value where documented) on success and a negative errno on failure. The
@@ -17,7 +18,6 @@
 #define LIBXENCHANNEL_H
 
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -31,17 +31,15 @@ extern "C" {
 struct xen_channel_ctx;
 
 /* Log callback: priority is a syslog priority (LOG_ERR ... LOG_DEBUG). */
-typedef void (*xen_channel_log_fn)(void *userdata, int priority,
-                                   const char *file, int line, const char *fn,
-                                   const char *format, va_list args);
+typedef void (*xen_channel_log_fn)(void *userdata, int priority, const char *file, int line,
+                                   const char *fn, const char *format, va_list args);
 
 /*
  * Create a context with the default roots: device folder "/dev", run folder
- * "/run/xen-channel", xenstore timeout 2000 ms, log priority LOG_ERR (or the
+ * "/run/xen-channel", log priority LOG_ERR (or the
  * one $XEN_CHANNEL_LOG names: err, warning, notice, info, debug, or a syslog
- * priority number 0..7) and no log function.
- * The xenstore connection is libxenstore's own choice: set $XENSTORED_PATH to
- * point it at a test server.
+ * priority number 0..7; read with secure_getenv(), an invalid value is
+ * ignored) and no log function.
  */
 int xen_channel_ctx_new(struct xen_channel_ctx **ret);
 struct xen_channel_ctx *xen_channel_ctx_ref(struct xen_channel_ctx *ctx);
@@ -57,13 +55,10 @@ int xen_channel_ctx_get_log_priority(const struct xen_channel_ctx *ctx);
  * followed instead of refused). */
 int xen_channel_ctx_set_dev_dir(struct xen_channel_ctx *ctx, const char *dir);
 const char *xen_channel_ctx_get_dev_dir(const struct xen_channel_ctx *ctx);
-/* Folder for the helper's state and lock (default "/run/xen-channel"). */
+/* The run folder of the helper (default "/run/xen-channel"): xen_channel_list()
+ * reads the console devids from it. Same rules as the device folder. */
 int xen_channel_ctx_set_run_dir(struct xen_channel_ctx *ctx, const char *dir);
 const char *xen_channel_ctx_get_run_dir(const struct xen_channel_ctx *ctx);
-/* Upper bound of one xenstore lookup, and of the wait for the run folder
- * lock (-EBUSY past it), in milliseconds (> 0, else -EINVAL). */
-int xen_channel_ctx_set_timeout_ms(struct xen_channel_ctx *ctx, int timeout_ms);
-int xen_channel_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx);
 
 /* ------------------------------------------------------------------------ */
 /* Channel names                                                            */
@@ -107,147 +102,30 @@ enum xen_channel_name_verdict {
  * order of the enum above, so a name always gets the same reason.
  */
 enum xen_channel_name_verdict xen_channel_name_check(const char *name, size_t len);
-/* One human sentence for a verdict, e.g. "contains '/'". Never NULL. */
+/* The reason for a verdict, e.g. "contains '/'", phrased to follow
+ * 'rejected channel name "<name>": '. Never NULL. */
 const char *xen_channel_name_verdict_str(enum xen_channel_name_verdict v);
-/* Convenience: 0 when valid, -EINVAL otherwise (NULL-terminated name). */
-int xen_channel_name_valid(const char *name);
 
 /* ------------------------------------------------------------------------ */
-/* Console devices and the hvc mapping                                      */
+/* Channels                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Devids the kernel accepts: it reads only the last digit of the nodename. */
-#define XEN_CHANNEL_DEVID_MIN 1
-#define XEN_CHANNEL_DEVID_MAX 9
-/* hvc slots: 0 is the primary console; only 0..7 have a tty node. */
-#define XEN_CHANNEL_HVC_SLOTS 16
-#define XEN_CHANNEL_HVC_TTYS 8
-
-/*
- * Parse a device reference: "console-N", "/sys/devices/console-N",
- * "/devices/console-N" (a udev DEVPATH) or a plain "N". Returns the devid
- * (1..9) or -EINVAL (not a console) / -ERANGE (a console the kernel cannot
- * probe: devid 0 or >= 10).
- */
-int xen_channel_parse_devid(const char *ref);
-
-/*
- * One step of the kernel's rule, hvc_alloc(): a console probed now takes the
- * first free slot. used[] has XEN_CHANNEL_HVC_SLOTS entries, used[0] is the
- * primary console. Returns the slot or -ENOSPC.
- */
-int xen_channel_hvc_first_free(const bool used[XEN_CHANNEL_HVC_SLOTS]);
-
-/*
- * The mapping state: which slot each bound console holds. slot[devid] is the
- * hvc index or -1 when the console is not bound. Kept under the run folder so
- * that runtime unbind/bind sequences stay right.
- */
-struct xen_channel_map {
-        int slot[XEN_CHANNEL_DEVID_MAX + 1];
-};
-
-void xen_channel_map_init(struct xen_channel_map *map);
-/*
- * Bring map in line with the set of bound consoles (bound[devid]):
- * forget consoles that are no longer bound (their slot was freed), then give
- * each bound console not yet in the map, in ascending devid order (the boot
- * probe order), the first free slot. Returns the number of consoles added.
- */
-int xen_channel_map_update(struct xen_channel_map *map,
-                           const bool bound[XEN_CHANNEL_DEVID_MAX + 1]);
-/* Parse/format the state file text ("devid slot\n" lines). */
-int xen_channel_map_parse(struct xen_channel_map *map, const char *text, size_t len);
-int xen_channel_map_format(const struct xen_channel_map *map, char *buf, size_t size);
-
-/*
- * Read the set of consoles bound to the xenconsole driver through libudev
- * (subsystem "xen", sysname "console-*", driver "xenconsole").
- */
-int xen_channel_bound_consoles(struct xen_channel_ctx *ctx,
-                               bool bound[XEN_CHANNEL_DEVID_MAX + 1]);
-
-/*
- * Work out the hvc slot of console devid: under the run folder lock, load the
- * state, update it with the bound consoles, save it, and return the slot.
- * -ENODEV: the console is not bound; -ENXIO: its slot has no tty (>= 8).
- */
-int xen_channel_resolve_tty(struct xen_channel_ctx *ctx, int devid);
-
-/* Forget devid in the saved state (the console was unbound/removed). */
-int xen_channel_forget(struct xen_channel_ctx *ctx, int devid);
-
-/* ------------------------------------------------------------------------ */
-/* xenstore                                                                 */
-/* ------------------------------------------------------------------------ */
-
-/*
- * Read device/console/<devid>/name with one xenstore request, bounded by the
- * context timeout. *name is malloc'd, NUL-terminated; *len is its length.
- * -ENOENT: the console has no name (a plain secondary console, not an error
- * for callers); -ETIMEDOUT: xenstore did not answer in time; -EHOSTDOWN: no
- * xenstore to talk to (xs_open() failed: no socket, no xenbus device; the
- * cause is logged at debug); -EACCES: xenstore refused the read; -EIO: a
- * malformed reply or the connection broke mid-reply. A reply with a NUL
- * inside is passed on whole (*len counts past the NUL) for the name policy to
- * reject. The name is NOT validated here.
- */
-int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
-                             char **name, size_t *len);
-
-/* ------------------------------------------------------------------------ */
-/* Links under <dev_dir>/xen-channel                                        */
-/* ------------------------------------------------------------------------ */
-
-/*
- * Make <dev_dir>/xen-channel/<name> point at ../hvc<slot> (atomically: temp
- * link + rename). Creates the folder (mode 0755) and refuses it when it is a
- * symlink or not a directory (-ENOTDIR). Serialised with other helpers by a
- * lock in the run folder. When the name is already linked to another bound
- * console's tty, the lower devid keeps it and -EEXIST is returned for the
- * higher one (logged at warning). slot is 1..7 (0 is the primary console:
- * -EINVAL; 8 and up have no tty: -ENXIO). A file or folder at the link's
- * place is not ours and is never replaced: -ENOTEMPTY (logged at err).
- */
-int xen_channel_link_add(struct xen_channel_ctx *ctx, const char *name, int devid,
-                         int slot);
-/*
- * Remove <dev_dir>/xen-channel/<name> only if it still points at ../hvc<slot>
- * (-ESTALE otherwise, nothing removed). If another bound console carries the
- * same name, it takes the link over.
- */
-int xen_channel_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid,
-                            int slot);
-
-/* One channel as it stands (for sync and list). */
+/* One channel present. The strings live in the list's own block. */
 struct xen_channel_info {
-        char name[XEN_CHANNEL_NAME_MAX + 1];
-        char tty[16];           /* "hvc2" */
-        int devid;              /* 1..9, or -1 when unknown */
+        const char *name; /* "org.qemu.guest_agent.0" */
+        const char *tty;  /* "hvc2" */
+        int devid;        /* the console's devid, or -1 when unknown */
 };
-
-/*
- * Make <dev_dir>/xen-channel match the bound consoles without udev: read
- * every bound console's name from xenstore, validate, resolve its tty, add
- * missing/wrong links and remove links that are no longer backed. Links not
- * made by this library (not pointing at ../hvcN) are left alone.
- * Returns the number of channels linked, or a negative errno.
- */
-int xen_channel_sync(struct xen_channel_ctx *ctx);
-
-/* ------------------------------------------------------------------------ */
-/* Agent side                                                               */
-/* ------------------------------------------------------------------------ */
 
 /*
  * List the channels present in <dev_dir>/xen-channel: every symlink with a
- * valid name that points at ../hvcN. devid comes from the run folder state
- * (<run_dir>/state) and is -1 when it is not known there. *list is malloc'd
- * (free() it; NULL when *n is 0), *n its length, sorted by name. A missing
- * folder is not an error: no channel is present.
+ * valid name that points at ../hvcN. devid comes from the run folder
+ * (<run_dir>/names, else <run_dir>/state) and is -1 when it is not known
+ * there. *list is one malloc'd block holding the array and its strings:
+ * free(*list) releases all (NULL when *n is 0); *n is its length, sorted by
+ * name. A missing folder is not an error: no channel is present.
  */
-int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_info **list,
-                     size_t *n);
+int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_info **list, size_t *n);
 
 /*
  * Wait until <dev_dir>/xen-channel/<name> exists as a symlink, with inotify
@@ -273,9 +151,9 @@ int xen_channel_wait(struct xen_channel_ctx *ctx, const char *name, int timeout_
 struct xen_channel_monitor;
 
 enum xen_channel_link_state {
-        XEN_CHANNEL_ABSENT = 0,         /* no link */
-        XEN_CHANNEL_PRESENT = 1,        /* a link, same target as last time */
-        XEN_CHANNEL_REPLACED = 2,       /* present, but it points elsewhere
+        XEN_CHANNEL_ABSENT = 0,   /* no link */
+        XEN_CHANNEL_PRESENT = 1,  /* a link, same target as last time */
+        XEN_CHANNEL_REPLACED = 2, /* present, but it points elsewhere
                                          * than at the previous call: a
                                          * channel held open is stale */
 };
@@ -332,8 +210,8 @@ int xen_channel_open(struct xen_channel_ctx *ctx, const char *name, int timeout_
  * and 0 is returned; on failure *fd is -1 and the errno of the last attempt
  * (or -ETIMEDOUT) is returned.
  */
-int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, int *fd,
-                       int timeout_ms, unsigned flags);
+int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, int *fd, int timeout_ms,
+                       unsigned flags);
 
 /*
  * 1 when fd has hung up (poll() reports POLLHUP or POLLERR: the channel is

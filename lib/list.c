@@ -1,143 +1,172 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Listing the channels present, for tools: the links in
- * <dev_dir>/xen-channel that this library could have made (a valid name,
+ * <dev_dir>/xen-channel that the helper could have made (a valid name,
  * pointing at ../hvcN), with the console devid from the run folder: the
- * "names" claims (devid, slot, name: exact) first, else the "state" map
- * (devid, slot). Both files are replaced by rename, so reading them without
- * the lock sees whole files; anything wrong with them only costs the devid.
+ * names claims (devid, slot, name: exact) first, else the state map (devid,
+ * slot). Both are read through rundir.c without the lock; anything wrong
+ * with them only costs the devid.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "state-internal.h"
+#include "core/rundir.h"
 
 struct devids {
-        struct xen_channel_map map;
+        struct xc_map map;
         struct xc_claims claims;
+};
+
+/* One channel found, before the list is packed into one block. */
+struct found {
+        char name[XEN_CHANNEL_NAME_MAX + 1];
+        int slot;
+        int devid;
 };
 
 static void load_devids(struct xen_channel_ctx *ctx, struct devids *ids)
 {
-        char *text = NULL;
-        size_t len = 0;
-        int run_fd;
+        int run_fd = xc_run_open_ro(ctx);
 
-        xen_channel_map_init(&ids->map);
+        xc_map_init(&ids->map);
         memset(&ids->claims, 0, sizeof(ids->claims));
-        run_fd = open(ctx->run_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (run_fd < 0)
                 return;
-        (void)xc_claims_load(ctx, run_fd, &ids->claims);
-        if (xc_run_read(ctx, run_fd, XC_STATE_FILE, &text, &len) == 0 &&
-            xen_channel_map_parse(&ids->map, text, len) < 0) {
-                dbg(ctx, "%s/%s is unreadable; devids from it unknown", ctx->run_dir,
-                    XC_STATE_FILE);
-                xen_channel_map_init(&ids->map);
-        }
-        free(text);
+        xc_claims_load(ctx, run_fd, &ids->claims);
+        xc_state_load(ctx, run_fd, &ids->map);
         close(run_fd);
 }
 
 static int devid_of(const struct devids *ids, const char *name, int slot)
 {
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 const struct xc_claim *c = &ids->claims.c[d];
 
                 if (c->used && c->slot == slot && strcmp(c->name, name) == 0)
                         return d;
         }
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
                 if (ids->map.slot[d] == slot)
                         return d;
         return -1;
 }
 
-static int by_name(const void *a, const void *b)
+/* Fill *f from one folder entry; 0 when it is not a channel link. */
+static int entry_found(int dir_fd, const char *name, const struct devids *ids, struct found *f)
 {
-        return strcmp(((const struct xen_channel_info *)a)->name,
-                      ((const struct xen_channel_info *)b)->name);
-}
-
-/* Fill *info from one folder entry; 0 when it is not a channel link. */
-static int entry_info(int dir_fd, const char *name, const struct devids *ids,
-                      struct xen_channel_info *info)
-{
+        size_t name_len = strnlen(name, XEN_CHANNEL_NAME_MAX + 1);
         char target[64];
         ssize_t len;
-        int slot;
 
-        size_t name_len = strlen(name);
-
-        if (name_len > XEN_CHANNEL_NAME_MAX || xen_channel_name_valid(name) < 0)
+        if (xen_channel_name_check(name, name_len) != XEN_CHANNEL_NAME_OK)
                 return 0;
         len = readlinkat(dir_fd, name, target, sizeof(target) - 1);
         if (len < 0)
-                return 0;       /* not a link, or gone meanwhile */
+                return 0; /* not a link, or gone meanwhile */
         target[len] = '\0';
-        slot = xc_link_target_slot(target);
-        if (slot < 0)
+        f->slot = xc_link_target_slot(target);
+        if (f->slot < 0)
                 return 0;
-        memset(info, 0, sizeof(*info));
-        memcpy(info->name, name, name_len + 1);
-        snprintf(info->tty, sizeof(info->tty), "hvc%d", slot);
-        info->devid = devid_of(ids, name, slot);
+        memcpy(f->name, name, name_len + 1);
+        f->devid = devid_of(ids, name, f->slot);
         return 1;
 }
 
-XC_EXPORT int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_info **list,
-                               size_t *n)
+static int by_name(const void *a, const void *b)
 {
-        struct xen_channel_info *v = NULL;
-        struct devids ids;
-        size_t count = 0, cap = 0;
-        struct dirent *de;
-        char *path;
-        DIR *dir;
+        return strcmp(((const struct found *)a)->name, ((const struct found *)b)->name);
+}
 
-        *list = NULL;
-        *n = 0;
-        if (asprintf(&path, "%s/%s", ctx->dev_dir, XC_LINK_DIR) < 0)
-                return -ENOMEM;
-        dir = opendir(path);
-        if (!dir) {
-                int r = errno == ENOENT ? 0 : -errno;
+/* The array and, behind it, the strings it points at: one free() for all. */
+static struct xen_channel_info *pack(const struct found *v, size_t n)
+{
+        size_t size = n * sizeof(struct xen_channel_info);
+        struct xen_channel_info *info;
+        char *s;
 
-                if (r < 0)
-                        err(ctx, "cannot read %s: %s", path, strerror(-r));
-                free(path);
-                return r;
+        for (size_t i = 0; i < n; i++)
+                size += strlen(v[i].name) + 1 + sizeof("hvc15");
+        info = malloc(size);
+        if (!info)
+                return NULL;
+        s = (char *)(info + n);
+        for (size_t i = 0; i < n; i++) {
+                info[i].name = s;
+                s = stpcpy(s, v[i].name) + 1;
+                info[i].tty = s;
+                s += sprintf(s, "hvc%d", v[i].slot) + 1;
+                info[i].devid = v[i].devid;
         }
-        free(path);
+        return info;
+}
+
+/* Every channel link in dir, sorted by name, into *found (malloc'd). */
+static int scan(struct xen_channel_ctx *ctx, DIR *dir, struct found **found, size_t *n)
+{
+        struct found *v = NULL;
+        size_t count = 0, cap = 0;
+        struct devids ids;
+        struct dirent *de;
+
+        *found = NULL;
         load_devids(ctx, &ids);
         while ((de = readdir(dir))) {
                 if (count == cap) {
                         size_t ncap = cap ? cap * 2 : 8;
-                        struct xen_channel_info *nv = reallocarray(v, ncap, sizeof(*v));
+                        struct found *nv = reallocarray(v, ncap, sizeof(*v));
 
                         if (!nv) {
                                 free(v);
-                                closedir(dir);
                                 return -ENOMEM;
                         }
                         v = nv;
                         cap = ncap;
                 }
-                count += entry_info(dirfd(dir), de->d_name, &ids, &v[count]);
+                count += entry_found(dirfd(dir), de->d_name, &ids, &v[count]);
         }
+        if (count > 0)
+                qsort(v, count, sizeof(*v), by_name);
+        *found = v;
+        *n = count;
+        return 0;
+}
+
+XC_EXPORT int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_info **list,
+                               size_t *n)
+{
+        char path[PATH_MAX];
+        struct found *found;
+        size_t count;
+        DIR *dir;
+        int r;
+
+        *list = NULL;
+        *n = 0;
+        r = xc_link_dir_path(ctx, path, sizeof(path));
+        if (r < 0)
+                return r;
+        dir = opendir(path);
+        if (!dir) {
+                r = errno == ENOENT ? 0 : -errno;
+                if (r < 0)
+                        err(ctx, "cannot read %s: %s", path, strerror(-r));
+                return r;
+        }
+        r = scan(ctx, dir, &found, &count);
         closedir(dir);
-        if (count == 0) {
-                free(v);
-                return 0;
+        if (r < 0 || count == 0) {
+                free(found);
+                return r;
         }
-        qsort(v, count, sizeof(*v), by_name);
-        *list = v;
+        *list = pack(found, count);
+        free(found);
+        if (!*list)
+                return -ENOMEM;
         *n = count;
         return 0;
 }

@@ -19,7 +19,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "xen-channel-private.h"
+#include "xc-private.h"
 
 /*
  * systemd's unit names are at most 255 characters (UNIT_NAME_MAX 256 with
@@ -29,11 +29,10 @@
  * that systemd escapes is "-" (to "\x2d"): "." is escaped only as the very
  * first character, which the grammar forbids; "_" is kept.
  */
-#define ALIAS_PREFIX "dev-xen\\x2dchannel-"
-#define ALIAS_SUFFIX ".device"
 #define UNIT_NAME_LEN_MAX 255
-_Static_assert(XEN_CHANNEL_NAME_ESCAPED_MAX ==
-               UNIT_NAME_LEN_MAX - (sizeof(ALIAS_PREFIX) - 1) - (sizeof(ALIAS_SUFFIX) - 1),
+_Static_assert(XEN_CHANNEL_NAME_ESCAPED_MAX == UNIT_NAME_LEN_MAX -
+                                                       (sizeof(XC_UNIT_PREFIX) - 1) -
+                                                       (sizeof(XC_UNIT_SUFFIX) - 1),
                "escaped name limit must fit the device alias in a unit name");
 _Static_assert(XEN_CHANNEL_NAME_MAX <= XEN_CHANNEL_NAME_ESCAPED_MAX,
                "a name without '-' must never be too long once escaped");
@@ -135,15 +134,24 @@ XC_EXPORT const char *xen_channel_name_verdict_str(enum xen_channel_name_verdict
         return verdict_str[v];
 }
 
-XC_EXPORT int xen_channel_name_valid(const char *name)
+int xc_name_valid(const char *name)
 {
-        size_t len;
-
         if (!name)
                 return -EINVAL;
         /* strnlen: a name longer than the limit is rejected without reading it all. */
-        len = strnlen(name, XEN_CHANNEL_NAME_MAX + 1);
-        if (xen_channel_name_check(name, len) != XEN_CHANNEL_NAME_OK)
+        if (xen_channel_name_check(name, strnlen(name, XEN_CHANNEL_NAME_MAX + 1)) !=
+            XEN_CHANNEL_NAME_OK)
                 return -EINVAL;
         return 0;
+}
+
+int xc_name_accept(struct xen_channel_ctx *ctx, int devid, const char *name, size_t len)
+{
+        enum xen_channel_name_verdict v = xen_channel_name_check(name, len);
+        char why[XC_REJECTION_MAX];
+
+        if (v == XEN_CHANNEL_NAME_OK)
+                return 0;
+        return xc_fail(ctx, -EINVAL, XC_OBJ_NAME, devid, NULL, "%s",
+                       xc_name_rejection(name, len, v, why, sizeof(why)));
 }

@@ -19,8 +19,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "agent-internal.h"
-#include "state-internal.h"
+#include "xc-private.h"
 
 XC_EXPORT int xen_channel_make_raw(int fd)
 {
@@ -62,14 +61,13 @@ static int link_tty(struct xen_channel_ctx *ctx, const char *name, char *tty, si
         ssize_t len;
         int slot;
 
-        if (snprintf(path, sizeof(path), "%s/%s/%s", ctx->dev_dir, XC_LINK_DIR, name) >=
-            (int)sizeof(path))
+        if (xc_link_path(ctx, name, path, sizeof(path)) < 0)
                 return -ENAMETOOLONG;
         len = readlink(path, target, sizeof(target) - 1);
         if (len < 0) {
                 int r = errno == EINVAL ? -ENOTTY : -errno;
 
-                if (r != -ENOENT)       /* gone again: absent, not an error */
+                if (r != -ENOENT) /* gone again: absent, not an error */
                         err(ctx, "cannot read the link %s: %s", path,
                             r == -ENOTTY ? "not a symlink" : strerror(-r));
                 return r;
@@ -81,9 +79,7 @@ static int link_tty(struct xen_channel_ctx *ctx, const char *name, char *tty, si
                     path, target);
                 return -ENOTTY;
         }
-        if (snprintf(tty, size, "%s/hvc%d", ctx->dev_dir, slot) >= (int)size)
-                return -ENAMETOOLONG;
-        return 0;
+        return xc_tty_path(ctx, slot, tty, size);
 }
 
 /* Open a channel's tty. Always O_NONBLOCK for the open itself so that a tty

@@ -30,19 +30,18 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "agent-internal.h"
-#include "xen-channel-private.h"
+#include "xc-private.h"
 
 struct xen_channel_monitor {
         struct xen_channel_ctx *ctx;
-        bool ctx_ref;           /* false for xen_channel_wait's own monitor */
-        int fd;                 /* inotify */
-        int wd_dev;             /* watch on dev_dir */
-        int wd_dir;             /* watch on the folder, -1 while it is absent */
-        bool recheck_dev;       /* dev_dir's watch went away, or events were lost */
-        char *dir_path;         /* <dev_dir>/xen-channel */
-        char *link_path;        /* <dev_dir>/xen-channel/<name> */
-        char target[PATH_MAX];  /* last target seen, "" when absent */
+        bool ctx_ref;          /* false for xen_channel_wait's own monitor */
+        int fd;                /* inotify */
+        int wd_dev;            /* watch on dev_dir */
+        int wd_dir;            /* watch on the folder, -1 while it is absent */
+        bool recheck_dev;      /* dev_dir's watch went away, or events were lost */
+        char *dir_path;        /* <dev_dir>/xen-channel */
+        char *link_path;       /* <dev_dir>/xen-channel/<name> */
+        char target[PATH_MAX]; /* last target seen, "" when absent */
 };
 
 #define DEV_MASK (IN_CREATE | IN_MOVED_TO | IN_MOVE_SELF | IN_ONLYDIR)
@@ -53,15 +52,18 @@ struct xen_channel_monitor {
 static int check_name(struct xen_channel_ctx *ctx, const char *name)
 {
         enum xen_channel_name_verdict v;
+        size_t len;
 
         if (!name) {
                 err(ctx, "no channel name given");
                 return -EINVAL;
         }
-        v = xen_channel_name_check(name, strlen(name));
+        len = strnlen(name, XEN_CHANNEL_NAME_MAX + 1);
+        v = xen_channel_name_check(name, len);
         if (v != XEN_CHANNEL_NAME_OK) {
-                err(ctx, "invalid channel name \"%.*s\": %s", XEN_CHANNEL_NAME_MAX,
-                    name, xen_channel_name_verdict_str(v));
+                char why[XC_REJECTION_MAX];
+
+                err(ctx, "%s", xc_name_rejection(name, len, v, why, sizeof(why)));
                 return -EINVAL;
         }
         return 0;
@@ -78,7 +80,7 @@ static int watch_path(struct xen_channel_monitor *mon, const char *path, uint32_
         if (nwd < 0)
                 r = -errno;
         if (*wd >= 0 && *wd != nwd)
-                (void)inotify_rm_watch(mon->fd, *wd);   /* EINVAL if already gone */
+                (void)inotify_rm_watch(mon->fd, *wd); /* EINVAL if already gone */
         *wd = nwd < 0 ? -1 : nwd;
         return r;
 }
@@ -105,18 +107,6 @@ static int arm_dev(struct xen_channel_monitor *mon)
         else
                 mon->recheck_dev = false;
         return r;
-}
-
-struct xc_wait_cache {
-        int fd;
-};
-
-void xc_wait_cache_free(struct xc_wait_cache *cache)
-{
-        if (!cache)
-                return;
-        close(cache->fd);
-        free(cache);
 }
 
 /* Set mon up on inotify fd (taken over). */
@@ -270,8 +260,7 @@ static bool link_exists(struct xen_channel_ctx *ctx, const char *name)
 {
         char path[PATH_MAX], target[8];
 
-        if (snprintf(path, sizeof(path), "%s/%s/%s", ctx->dev_dir, XC_LINK_DIR, name) >=
-            (int)sizeof(path))
+        if (xc_link_path(ctx, name, path, sizeof(path)) < 0)
                 return false;
         return readlink(path, target, sizeof(target)) >= 0;
 }
@@ -279,19 +268,16 @@ static bool link_exists(struct xen_channel_ctx *ctx, const char *name)
 /* An inotify fd for the wait: the ctx's cached one, emptied, or a new one. */
 static int wait_fd(struct xen_channel_ctx *ctx)
 {
-        struct xc_wait_cache *cache = ctx->wait_cache;
         char buf[4096];
-        int fd;
+        int fd = ctx->wait_fd;
 
-        if (!cache) {
+        if (fd < 0) {
                 fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
                 return fd < 0 ? -errno : fd;
         }
-        ctx->wait_cache = NULL;
-        fd = cache->fd;
-        free(cache);
+        ctx->wait_fd = -1;
         while (read(fd, buf, sizeof(buf)) > 0)
-                ;       /* stale IN_IGNORED of the watches removed last time */
+                ; /* stale IN_IGNORED of the watches removed last time */
         return fd;
 }
 
@@ -299,17 +285,12 @@ static int wait_fd(struct xen_channel_ctx *ctx)
  * would wait for an RCU grace period before we could return). */
 static void wait_done(struct xen_channel_ctx *ctx, struct xen_channel_monitor *mon)
 {
-        struct xc_wait_cache *cache = NULL;
-
-        if (!ctx->wait_cache && mon->fd >= 0)
-                cache = malloc(sizeof(*cache));
-        if (cache) {
+        if (ctx->wait_fd < 0 && mon->fd >= 0) {
                 if (mon->wd_dev >= 0)
                         inotify_rm_watch(mon->fd, mon->wd_dev);
                 if (mon->wd_dir >= 0)
                         inotify_rm_watch(mon->fd, mon->wd_dir);
-                cache->fd = mon->fd;
-                ctx->wait_cache = cache;
+                ctx->wait_fd = mon->fd;
                 mon->fd = -1;
         }
         xen_channel_monitor_free(mon);

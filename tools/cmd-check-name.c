@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-channel check-name NAME */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,8 +14,9 @@ int cmd_check_name(struct tool *t, int argc, char **argv)
                   "Print nothing; only the exit status tells", NULL },
                 { NULL },
         };
+        char line[XC_REJECTION_MAX], unit[XC_REJECTION_MAX], link[PATH_MAX];
+        size_t len;
         enum xen_channel_name_verdict v;
-        g_autofree char *p = NULL;
         int r;
 
         r = tool_parse(t, "check-name", "NAME",
@@ -26,19 +28,18 @@ int cmd_check_name(struct tool *t, int argc, char **argv)
                        entries, &argc, &argv, 1, 1);
         if (r >= 0)
                 return r;
-        v = xen_channel_name_check(argv[1], strlen(argv[1]));
-        p = tool_printable(argv[1]);
+        len = strlen(argv[1]);
+        v = xen_channel_name_check(argv[1], len);
         if (v != XEN_CHANNEL_NAME_OK) {
                 if (!quiet)
-                        printf("\"%s\": invalid: %s\n", p, xen_channel_name_verdict_str(v));
+                        printf("%s\n", xc_name_rejection(argv[1], len, v, line, sizeof(line)));
                 return EXIT_BAD_NAME;
         }
         if (!quiet) {
-                g_autofree char *unit = tool_device_unit(argv[1]);
-
-                printf("\"%s\": valid\n", p);
-                printf("  link:        %s/xen-channel/%s\n",
-                       xen_channel_ctx_get_dev_dir(t->ctx), argv[1]);
+                xc_link_path(t->ctx, argv[1], link, sizeof(link));
+                xc_device_unit(argv[1], unit, sizeof(unit));
+                printf("\"%s\": valid\n", argv[1]);
+                printf("  link:        %s\n", link);
                 printf("  device unit: %s\n", unit);
         }
         return EXIT_OK;

@@ -53,13 +53,15 @@ static int from_channel(struct tool *t, const char *name, int ch, short revents)
         if (n < 0 && (errno == EINTR || errno == EAGAIN) && !(revents & (POLLHUP | POLLERR)))
                 return -1;
         if (n <= 0) {
-                tool_error(t, "channel %s hung up (migration or backend restart?); "
-                           "connect again", name);
+                tool_error(t,
+                           "channel %s hung up (migration or backend restart?); "
+                           "connect again",
+                           name);
                 return EXIT_HANGUP;
         }
         r = write_all(STDOUT_FILENO, buf, (size_t)n);
         if (r == -EPIPE)
-                return EXIT_OK;         /* nobody reads our output any more */
+                return EXIT_OK; /* nobody reads our output any more */
         if (r < 0) {
                 tool_error(t, "writing to stdout: %s", g_strerror(-r));
                 return EXIT_FAIL;
@@ -109,7 +111,7 @@ static int bridge(struct tool *t, const char *name, int ch, int linger_ms)
                         return EXIT_FAIL;
                 }
                 if (r == 0)
-                        return EXIT_OK;         /* stdin done, channel quiet */
+                        return EXIT_OK; /* stdin done, channel quiet */
                 if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
                         r = from_channel(t, name, ch, pfd[0].revents);
                         if (r >= 0)
@@ -125,7 +127,7 @@ static int bridge(struct tool *t, const char *name, int ch, int linger_ms)
                         if (n > 0)
                                 in.len = (size_t)n;
                         else if (n == 0)
-                                in_open = FALSE;        /* EOF: linger, then 0 */
+                                in_open = FALSE; /* EOF: linger, then 0 */
                         else if (errno != EINTR && errno != EAGAIN) {
                                 tool_error(t, "reading stdin: %s", g_strerror(errno));
                                 return EXIT_FAIL;
@@ -140,10 +142,12 @@ int cmd_connect(struct tool *t, int argc, char **argv)
         GOptionEntry entries[] = {
                 { "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout,
                   "Wait up to SECONDS for the channel to appear (\"forever\" allowed; "
-                  "default: 0, it must be there)", "SECONDS" },
+                  "default: 0, it must be there)",
+                  "SECONDS" },
                 { "linger", 'l', 0, G_OPTION_ARG_STRING, &linger,
                   "After end of input, keep printing what the channel sends until it is "
-                  "quiet for SECONDS (default 0.5)", "SECONDS" },
+                  "quiet for SECONDS (default 0.5)",
+                  "SECONDS" },
                 { NULL },
         };
         int ms = 0, linger_ms = 500, fd, r;
@@ -164,23 +168,10 @@ int cmd_connect(struct tool *t, int argc, char **argv)
         r = tool_check_name(t, argv[1]);
         if (r)
                 return r;
+        t->timeout = timeout;
         fd = xen_channel_open(t->ctx, argv[1], ms, XEN_CHANNEL_OPEN_NONBLOCK);
-        if (fd == -ENOENT || fd == -ETIMEDOUT) {
-                if (ms == 0)
-                        tool_error(t, "channel %s is not present (use --timeout to wait "
-                                   "for it)", argv[1]);
-                else
-                        tool_error(t, "channel %s did not appear within %s s", argv[1],
-                                   timeout);
-                tool_explain_absent(t, argv[1]);
-                return EXIT_ABSENT;
-        }
-        if (fd < 0) {
-                tool_error(t, "cannot open channel %s: %s", argv[1],
-                           fd == -ENODEV ? "its link dangles or no console is behind "
-                                           "its tty" : g_strerror(-fd));
-                return fd == -ENODEV || fd == -ENOTTY ? EXIT_NO_CONSOLE : EXIT_FAIL;
-        }
+        if (fd < 0)
+                return tool_fail(t, argv[1], fd);
         signal(SIGPIPE, SIG_IGN);
         r = bridge(t, argv[1], fd, linger_ms);
         close(fd);

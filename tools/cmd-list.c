@@ -8,13 +8,13 @@
 
 static void print_json(struct tool *t, const struct xen_channel_info *list, size_t n)
 {
-        const char *dev = xen_channel_ctx_get_dev_dir(t->ctx);
         g_autoptr(GString) out = g_string_new("[");
 
         for (size_t i = 0; i < n; i++) {
-                g_autofree char *path = g_strdup_printf("%s/xen-channel/%s", dev,
-                                                        list[i].name);
-                g_autofree char *tty = g_strdup_printf("%s/%s", dev, list[i].tty);
+                char path[PATH_MAX], tty[PATH_MAX];
+
+                xc_link_path(t->ctx, list[i].name, path, sizeof(path));
+                xc_tty_path(t->ctx, xc_parse_tty(list[i].tty), tty, sizeof(tty));
 
                 g_string_append(out, i ? ",\n  {" : "\n  {");
                 g_string_append(out, "\"name\": ");
@@ -36,11 +36,12 @@ static void print_json(struct tool *t, const struct xen_channel_info *list, size
 
 static void print_table(struct tool *t, const struct xen_channel_info *list, size_t n)
 {
+        char dir[PATH_MAX];
         int width = 4;
 
         if (n == 0) {
-                printf("No channel is present in %s/xen-channel.\n",
-                       xen_channel_ctx_get_dev_dir(t->ctx));
+                xc_link_dir_path(t->ctx, dir, sizeof(dir));
+                printf("No channel is present in %s.\n", dir);
                 return;
         }
         for (size_t i = 0; i < n; i++)
@@ -67,17 +68,15 @@ int cmd_list(struct tool *t, int argc, char **argv)
         size_t n;
         int r;
 
-        r = tool_parse(t, "list", "", "List the channels present: their name, the hvc tty "
+        r = tool_parse(t, "list", "",
+                       "List the channels present: their name, the hvc tty "
                        "behind it and the console devid (\"-\" / null when unknown).",
                        entries, &argc, &argv, 0, 0);
         if (r >= 0)
                 return r;
         r = xen_channel_list(t->ctx, &list, &n);
-        if (r < 0) {
-                tool_error(t, "cannot list %s/xen-channel: %s",
-                           xen_channel_ctx_get_dev_dir(t->ctx), g_strerror(-r));
-                return EXIT_FAIL;
-        }
+        if (r < 0)
+                return tool_fail(t, NULL, r);
         if (json)
                 print_json(t, list, n);
         else

@@ -57,17 +57,16 @@ static const char *open_failure(int fd)
  * (../hvcN, as xen_channel_list reports it) is followed. */
 static int open_watch(struct supervisor *s)
 {
-        const char *dev = xen_channel_ctx_get_dev_dir(s->t->ctx);
         struct xen_channel_info *list = NULL;
-        g_autofree char *path = NULL;
+        char path[PATH_MAX] = "";
         size_t n = 0;
         int r = xen_channel_list(s->t->ctx, &list, &n);
 
-        for (size_t i = 0; r == 0 && i < n && !path; i++)
+        for (size_t i = 0; r == 0 && i < n && !path[0]; i++)
                 if (!strcmp(list[i].name, s->name))
-                        path = g_strdup_printf("%s/%s", dev, list[i].tty);
+                        xc_tty_path(s->t->ctx, xc_parse_tty(list[i].tty), path, sizeof(path));
         free(list);
-        if (!path) {
+        if (!path[0]) {
                 tool_error(s->t,
                            "channel %s: its link does not point at ../hvcN; not "
                            "opened",
@@ -240,9 +239,8 @@ static int attach(struct supervisor *s, int timeout_ms, const char *timeout)
         if (r == 0)
                 r = xen_channel_wait(s->t->ctx, s->name, timeout_ms);
         if (r == -ETIMEDOUT) {
-                tool_error(s->t, "channel %s did not appear within %s s", s->name, timeout);
-                tool_explain_absent(s->t, s->name);
-                return EXIT_ABSENT;
+                s->t->timeout = timeout;
+                return tool_fail(s->t, s->name, r);
         }
         if (r < 0) {
                 tool_error(s->t, "waiting for channel %s: %s", s->name, g_strerror(-r));

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-channel wait NAME [--timeout SECONDS] */
-#include <errno.h>
 #include <stdio.h>
 
 #include "tool.h"
@@ -8,12 +7,12 @@
 int cmd_wait(struct tool *t, int argc, char **argv)
 {
         g_autofree char *timeout = NULL;
-        gboolean quiet = FALSE;
         GOptionEntry entries[] = {
                 { "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout,
                   "Give up after SECONDS (fractions allowed; 0 only looks; default: "
-                  "forever)", "SECONDS" },
-                { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
+                  "forever)",
+                  "SECONDS" },
+                { "quiet", 'q', 0, G_OPTION_ARG_NONE, &t->quiet,
                   "Say nothing when the channel does not appear", NULL },
                 { NULL },
         };
@@ -27,24 +26,16 @@ int cmd_wait(struct tool *t, int argc, char **argv)
         if (r >= 0)
                 return r;
         if (timeout && !tool_parse_timeout(timeout, &ms)) {
-                tool_error(t, "wait: invalid --timeout \"%s\": give seconds (e.g. 5, 0.5) "
-                           "or \"forever\"", timeout);
+                tool_error(t,
+                           "wait: invalid --timeout \"%s\": give seconds (e.g. 5, 0.5) "
+                           "or \"forever\"",
+                           timeout);
                 return EXIT_USAGE;
         }
         r = tool_check_name(t, argv[1]);
         if (r)
                 return r;
+        t->timeout = timeout;
         r = xen_channel_wait(t->ctx, argv[1], ms);
-        if (r == 0)
-                return EXIT_OK;
-        if (r == -ETIMEDOUT) {
-                if (!quiet) {
-                        tool_error(t, "channel %s did not appear within %s s", argv[1],
-                                   timeout);
-                        tool_explain_absent(t, argv[1]);
-                }
-                return EXIT_ABSENT;
-        }
-        tool_error(t, "waiting for %s: %s", argv[1], g_strerror(-r));
-        return EXIT_FAIL;
+        return r == 0 ? EXIT_OK : tool_fail(t, argv[1], r);
 }

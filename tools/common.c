@@ -28,7 +28,7 @@ int tool_parse(struct tool *t, const char *cmd, const char *params, const char *
 
         g_option_context_set_summary(oc, summary);
         g_option_context_set_description(oc, "See xen-channel(1) for exit codes and "
-                                         "examples.");
+                                             "examples.");
         if (entries)
                 g_option_context_add_main_entries(oc, entries, NULL);
         /* argv[0] is the subcommand: GOption skips it like a program name. */
@@ -49,8 +49,8 @@ int tool_parse(struct tool *t, const char *cmd, const char *params, const char *
         n = *argc - 1;
         if (n < min_args || n > max_args) {
                 tool_error(t, "%s: %s (try '%s %s --help')", cmd,
-                           n < min_args ? "missing argument" : "too many arguments",
-                           t->prog, cmd);
+                           n < min_args ? "missing argument" : "too many arguments", t->prog,
+                           cmd);
                 return EXIT_USAGE;
         }
         return -1;
@@ -75,42 +75,17 @@ gboolean tool_parse_timeout(const char *s, int *ms)
         return TRUE;
 }
 
-char *tool_printable(const char *s)
-{
-        return g_strescape(s, NULL);
-}
-
 int tool_check_name(struct tool *t, const char *name)
 {
-        enum xen_channel_name_verdict v = xen_channel_name_check(name, strlen(name));
-        g_autofree char *p = NULL;
+        size_t len = strlen(name);
+        enum xen_channel_name_verdict v = xen_channel_name_check(name, len);
+        char why[XC_REJECTION_MAX];
 
         if (v == XEN_CHANNEL_NAME_OK)
                 return 0;
-        p = tool_printable(name);
-        tool_error(t, "\"%s\" is not a valid channel name: %s (see '%s check-name --help')",
-                   p, xen_channel_name_verdict_str(v), t->prog);
+        tool_error(t, "%s (see '%s check-name --help')",
+                   xc_name_rejection(name, len, v, why, sizeof(why)), t->prog);
         return EXIT_BAD_NAME;
-}
-
-void tool_explain_absent(struct tool *t, const char *name)
-{
-        struct xen_channel_info *list = NULL;
-        g_autoptr(GString) names = g_string_new(NULL);
-        size_t n = 0;
-        int r = xen_channel_list(t->ctx, &list, &n);
-
-        for (size_t i = 0; r == 0 && i < n; i++)
-                g_string_append_printf(names, "%s%s", i ? ", " : "", list[i].name);
-        free(list);
-        if (r < 0)
-                fprintf(stderr, "  (cannot list %s/xen-channel: %s)\n",
-                        xen_channel_ctx_get_dev_dir(t->ctx), g_strerror(-r));
-        else if (n == 0)
-                fprintf(stderr, "  No channel is present in %s/xen-channel.\n",
-                        xen_channel_ctx_get_dev_dir(t->ctx));
-        else
-                fprintf(stderr, "  Channels present: %s\n", names->str);
 }
 
 void tool_json_string(GString *out, const char *s)
@@ -143,19 +118,4 @@ void tool_json_string(GString *out, const char *s)
                 }
         }
         g_string_append_c(out, '"');
-}
-
-char *tool_device_unit(const char *name)
-{
-        GString *s = g_string_new("dev-xen\\x2dchannel-");
-
-        /* systemd's path escaping; the grammar leaves only "-" to escape */
-        for (const char *p = name; *p; p++) {
-                if (*p == '-')
-                        g_string_append(s, "\\x2d");
-                else
-                        g_string_append_c(s, *p);
-        }
-        g_string_append(s, ".device");
-        return g_string_free(s, FALSE);
 }

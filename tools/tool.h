@@ -4,7 +4,8 @@
 #define XEN_CHANNEL_TOOL_H
 
 #include <glib.h>
-#include <libxenchannel.h>
+
+#include "xc-core.h"
 
 /* Exit codes (documented in xen-channel(1)). */
 enum {
@@ -12,15 +13,17 @@ enum {
         EXIT_FAIL = 1,
         EXIT_USAGE = 2,
         EXIT_BAD_NAME = 3,
-        EXIT_ABSENT = 4,        /* not present / did not appear in time */
-        EXIT_NO_CONSOLE = 5,    /* present but cannot be opened */
-        EXIT_HANGUP = 6,        /* connect: the channel hung up */
+        EXIT_ABSENT = 4,     /* not present / did not appear in time */
+        EXIT_NO_CONSOLE = 5, /* present but cannot be opened */
+        EXIT_HANGUP = 6,     /* connect: the channel hung up */
 };
 
 struct tool {
         struct xen_channel_ctx *ctx;
         const char *prog;
         int verbose;
+        const char *timeout; /* the --timeout given, for messages */
+        gboolean quiet;      /* wait -q: say nothing when absent */
 };
 
 /* Subcommands: argv[0] is the subcommand's name. */
@@ -42,13 +45,12 @@ gboolean tool_parse_timeout(const char *s, int *ms);
 /* Check a name given on the command line and explain a bad one. Returns 0
  * or EXIT_BAD_NAME. */
 int tool_check_name(struct tool *t, const char *name);
-/* After "not present": say which channels do exist. */
-void tool_explain_absent(struct tool *t, const char *name);
-/* The name as a user may read it (control characters escaped). */
-char *tool_printable(const char *s);
 /* JSON string literal for s, with quotes. */
 void tool_json_string(GString *out, const char *s);
-/* "dev-xen\x2dchannel-<name>.device" */
-char *tool_device_unit(const char *name);
+
+/* exit.c: the tool's one table from a library result (a negative errno of
+ * wait, open or list about channel name, NULL for the link folder) to a
+ * message and an exit code. */
+int tool_fail(struct tool *t, const char *name, int r);
 
 #endif

@@ -80,7 +80,7 @@ def test_usage():
                              (["supervise", NAME, "--"], 2, 'after "--"'),
                              (["supervise", "--", "true"], 2, "missing argument"),
                              (["supervise", "-k", "x", NAME, "--", "true"], 2, "invalid"),
-                             (["supervise", "a/b", "--", "true"], 3, "not a valid")):
+                             (["supervise", "a/b", "--", "true"], 3, "rejected channel name \"a/b\"")):
         r = subprocess.run([TOOL, "--dev-dir", DEV, *args], capture_output=True, text=True,
                            timeout=10)
         assert r.returncode == code and what in r.stderr, (args, r)

@@ -125,7 +125,7 @@ def test_check_name():
         r = tool("check-name", "--", bad)
         assert r.returncode == 3, (bad, r)
         out = r.stdout.decode()
-        assert "invalid" in out and why in out, (bad, out)
+        assert "rejected channel name" in out and why in out, (bad, out)
         assert "\n" not in out.rstrip("\n"), out       # control chars escaped
     r = tool("check-name", "-q", "a/b")
     assert r.returncode == 3 and r.stdout == b"", r
@@ -145,7 +145,7 @@ def test_wait():
     assert "absent.0 did not appear" in err and "present.0" in err, err
     assert tool("wait", "-q", "--timeout", "0", "absent.0").stderr == b""
     r = tool("wait", "a/b")
-    assert r.returncode == 3 and b"not a valid channel name" in r.stderr, r
+    assert r.returncode == 3 and b'rejected channel name "a/b"' in r.stderr, r
     # appears while waiting (and the folder is created late)
     reset()
     timer = threading.Timer(0.3, link, ("late.0", "../hvc2"))

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@
 struct later {
         struct fake_dev *d;
         int delay_ms;
-        const char *name;       /* link to make, or NULL */
+        const char *name; /* link to make, or NULL */
         bool folder_only;
         pthread_t thread;
 };
@@ -82,7 +83,7 @@ static void test_during(void **state)
         dt = fake_now_ms() - t0;
         later_join(&l);
         assert_true(dt >= 140);
-        assert_true(dt < 1000);         /* woken by the event, not a timeout */
+        assert_true(dt < 1000); /* woken by the event, not a timeout */
 }
 
 /* The folder does not exist when the call starts; it comes, then the link. */
@@ -188,7 +189,7 @@ static void test_reuse(void **state)
                 later_join(&l);
                 fake_dev_unlink(d, "first.0");
         }
-        fake_dev_link(d, "first.0", "../hvc1");         /* events for "first.0" */
+        fake_dev_link(d, "first.0", "../hvc1"); /* events for "first.0" */
         fake_dev_unlink(d, "first.0");
         assert_int_equal(xen_channel_wait(d->ctx, "second.0", 100), -ETIMEDOUT);
         assert_int_equal(xen_channel_wait(d->ctx, "second.0", 0), -ETIMEDOUT);
@@ -239,13 +240,13 @@ static void test_monitor_states(void **state)
         fake_dev_link(d, NAME, "../hvc1");
         assert_int_equal(wait_event(mon, 1000), 1);
         assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_PRESENT);
-        assert_int_equal(wait_event(mon, 0), 0);        /* drained */
+        assert_int_equal(wait_event(mon, 0), 0); /* drained */
 
-        fake_dev_link(d, NAME, "../hvc1");              /* same target again */
+        fake_dev_link(d, NAME, "../hvc1"); /* same target again */
         assert_int_equal(wait_event(mon, 1000), 1);
         assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_PRESENT);
 
-        fake_dev_link(d, NAME, "../hvc2");              /* retargeted */
+        fake_dev_link(d, NAME, "../hvc2"); /* retargeted */
         assert_int_equal(wait_event(mon, 1000), 1);
         assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_REPLACED);
         assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_PRESENT);
@@ -259,7 +260,7 @@ static void test_monitor_states(void **state)
         assert_int_equal(wait_event(mon, 1000), 1);
         assert_int_equal(xen_channel_monitor_process(mon), XEN_CHANNEL_ABSENT);
 
-        fake_dev_link(d, NAME, "../hvc4");              /* mkdir + link */
+        fake_dev_link(d, NAME, "../hvc4"); /* mkdir + link */
         assert_int_equal(wait_event(mon, 1000), 1);
         /* the folder's creation may come alone: the link shows at the latest
          * on the next event */
@@ -358,8 +359,8 @@ static void test_dev_dir_removed(void **state)
         xen_channel_ctx_unref(ctx);
 }
 
-static void clobber_errno_log(void *data, int prio, const char *file, int line,
-                              const char *fn, const char *format, va_list args)
+static void clobber_errno_log(void *data, int prio, const char *file, int line, const char *fn,
+                              const char *format, va_list args)
 {
         errno = EXDEV;
 }
@@ -373,7 +374,7 @@ static void test_errno_survives_logging(void **state)
         char dir[256];
 
         snprintf(dir, sizeof(dir), "%s/xen-channel", d->dev_dir);
-        assert_int_equal(symlink("xen-channel", dir), 0);       /* ELOOP */
+        assert_int_equal(symlink("xen-channel", dir), 0); /* ELOOP */
         xen_channel_ctx_set_log_fn(d->ctx, clobber_errno_log, NULL);
         assert_int_equal(xen_channel_monitor_new(d->ctx, NAME, &mon), -ELOOP);
         assert_null(mon);
@@ -421,8 +422,7 @@ int main(void)
                                                 fake_dev_teardown),
                 cmocka_unit_test_setup_teardown(test_no_false_wakeup, fake_dev_setup,
                                                 fake_dev_teardown),
-                cmocka_unit_test_setup_teardown(test_reuse, fake_dev_setup,
-                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_reuse, fake_dev_setup, fake_dev_teardown),
                 cmocka_unit_test_setup_teardown(test_invalid_name, fake_dev_setup,
                                                 fake_dev_teardown),
                 cmocka_unit_test(test_no_dev_dir),
@@ -435,8 +435,7 @@ int main(void)
                 cmocka_unit_test(test_dev_dir_removed),
                 cmocka_unit_test_setup_teardown(test_errno_survives_logging, fake_dev_setup,
                                                 fake_dev_teardown),
-                cmocka_unit_test_setup_teardown(test_eintr, fake_dev_setup,
-                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_eintr, fake_dev_setup, fake_dev_teardown),
         };
 
         return cmocka_run_group_tests_name("agent-wait", tests, NULL, NULL);

@@ -152,6 +152,17 @@ is "$(lnk org.example.agent.0) $(lnk stale.chan)" "(none) (none)" "sync removes 
 is "$(lnk foreign.link) $(cat "$LINKS/foreign.file")" "/dev/null keep" "sync leaves foreign files and links alone"
 is "$(lnk org.qemu.guest_agent.0)" "../hvc1" "sync keeps the good link"
 
+# A run file that cannot be written is a failure of its own, not of xenstore.
+fresh
+con_add 1
+xs_peer_write device/console/1/name chan.one
+mkdir -p "$RUN/state"
+helper sync
+is "$RC" 1 "sync, state file cannot be written: exit 1, not 4 (xenstore answered)"
+ok $(grep -q "^xen-channel-helper: error: sync: cannot write $RUN/state: " "$T/stderr" &&
+     [ "$(grep -c '^xen-channel-helper: error: ' "$T/stderr")" = 1 ] && echo 0 || echo 1) \
+        "sync, state file cannot be written: one error line, naming the file"
+
 # ---- clash and hand-over -----------------------------------------------------
 fresh
 con_add 1; con_add 2

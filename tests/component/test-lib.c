@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "libxenchannel.h"
+#include "xc-core.h"
 #include "testbed.h"
 
 static const char *NAME = "org.qemu.guest_agent.0";
@@ -117,23 +117,23 @@ static void assert_link(struct fix *f, const char *name, const char *target)
 static void test_bound_consoles(void **state)
 {
         struct fix *f = *state;
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1];
+        bool bound[XC_DEVID_MAX + 1];
 
         tb_console_add(1, true);
         tb_console_add(2, false);
         tb_console_add(3, true);
-        tb_console_add(0, true);        /* the kernel ignores these two */
+        tb_console_add(0, true); /* the kernel ignores these two */
         tb_console_add(12, true);
-        assert_int_equal(xen_channel_bound_consoles(f->ctx, bound), 0);
-        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        assert_int_equal(xc_bound_consoles(f->ctx, bound), 0);
+        for (int d = 0; d <= XC_DEVID_MAX; d++)
                 assert_int_equal(bound[d], d == 1 || d == 3);
         assert_non_null(strstr(logbuf, "console-0"));
         assert_non_null(strstr(logbuf, "console-12"));
 
         tb_console_bind(2, true);
         tb_console_bind(1, false);
-        assert_int_equal(xen_channel_bound_consoles(f->ctx, bound), 0);
-        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        assert_int_equal(xc_bound_consoles(f->ctx, bound), 0);
+        for (int d = 0; d <= XC_DEVID_MAX; d++)
                 assert_int_equal(bound[d], d == 2 || d == 3);
 }
 
@@ -147,11 +147,11 @@ static void test_resolve_gaps(void **state)
 
         tb_console_add(1, true);
         tb_console_add(3, true);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), 1);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 3), 2);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 2), -ENODEV);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 0), -EINVAL);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 10), -EINVAL);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 3), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2), -ENODEV);
+        assert_int_equal(xc_resolve_tty(f->ctx, 0), -EINVAL);
+        assert_int_equal(xc_resolve_tty(f->ctx, 10), -EINVAL);
         /* The run folder was created 0755 with lock and state inside. */
         assert_int_equal(lstat(f->run, &st), 0);
         assert_true(S_ISDIR(st.st_mode));
@@ -169,17 +169,17 @@ static void test_resolve_runtime(void **state)
         /* 1 and 2 bound at boot; 1 goes away, 3 arrives: 3 takes hvc1. */
         tb_console_add(1, true);
         tb_console_add(2, true);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), 1);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 2), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2), 2);
         tb_console_del(1);
-        assert_int_equal(xen_channel_forget(f->ctx, 1), 0);
+        assert_int_equal(xc_forget(f->ctx, 1), 0);
         tb_console_add(3, true);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 3), 1);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 2), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 3), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2), 2);
         /* 1 comes back: next free slot is 3. */
         tb_console_add(1, true);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), 3);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 3), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1), 3);
+        assert_int_equal(xc_resolve_tty(f->ctx, 3), 1);
 }
 
 static void test_resolve_no_tty(void **state)
@@ -188,10 +188,10 @@ static void test_resolve_no_tty(void **state)
 
         for (int d = 1; d <= 9; d++)
                 tb_console_add(d, true);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 7), 7);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 8), -ENXIO);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 9), -ENXIO);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 8, 8), -ENXIO);
+        assert_int_equal(xc_resolve_tty(f->ctx, 7), 7);
+        assert_int_equal(xc_resolve_tty(f->ctx, 8), -ENXIO);
+        assert_int_equal(xc_resolve_tty(f->ctx, 9), -ENXIO);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 8, 8), -ENXIO);
         assert_int_equal(access(f->links, F_OK), -1);
 }
 
@@ -214,11 +214,11 @@ static void test_state_corrupt(void **state)
         assert_int_equal(mkdir(f->run, 0755), 0);
         snprintf(path, sizeof(path), "%s/state", f->run);
         write_text(path, "garbage \xff\n1 99\nzz\n");
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 2), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2), 2);
         assert_non_null(strstr(logbuf, "corrupt"));
         /* Rebuilt: a second call parses it fine. */
         logbuf[0] = '\0';
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1), 1);
         assert_null(strstr(logbuf, "corrupt"));
 }
 
@@ -231,8 +231,12 @@ static void test_run_dir_symlink(void **state)
         snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", f->root);
         assert_int_equal(mkdir(elsewhere, 0755), 0);
         assert_int_equal(symlink(elsewhere, f->run), 0);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), -ENOTDIR);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1), -ENOTDIR);
+        /* The error says which folder: no front end has to look again. */
+        assert_int_equal(xc_last_error(f->ctx)->obj, XC_OBJ_RUN_DIR);
+        assert_string_equal(xc_last_error(f->ctx)->path, f->run);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(xc_last_error(f->ctx)->obj, XC_OBJ_RUN_DIR);
         assert_int_equal(tb_count_tree(elsewhere), 1);
         assert_int_equal(access(f->links, F_OK), -1);
 }
@@ -251,7 +255,7 @@ static void test_root_trailing_slash(void **state)
         snprintf(slashed, sizeof(slashed), "%s//", f->run);
         assert_int_equal(xen_channel_ctx_set_run_dir(f->ctx, slashed), 0);
         assert_string_equal(xen_channel_ctx_get_run_dir(f->ctx), f->run);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), -ENOTDIR);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1), -ENOTDIR);
         assert_int_equal(tb_count_tree(elsewhere), 1);
         /* The same for the device folder. */
         assert_int_equal(unlink(f->run), 0);
@@ -260,7 +264,7 @@ static void test_root_trailing_slash(void **state)
         assert_int_equal(symlink(elsewhere, f->dev), 0);
         snprintf(slashed, sizeof(slashed), "%s/", f->dev);
         assert_int_equal(xen_channel_ctx_set_dev_dir(f->ctx, slashed), 0);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
         assert_int_equal(tb_count_tree(elsewhere), 1);
         /* "/" stays "/". */
         assert_int_equal(xen_channel_ctx_set_dev_dir(f->ctx, "///"), 0);
@@ -281,16 +285,16 @@ static void test_lock_bounded(void **state)
         fd = open(path, O_RDWR | O_CREAT, 0644);
         assert_true(fd >= 0);
         assert_int_equal(flock(fd, LOCK_EX), 0);
-        assert_int_equal(xen_channel_ctx_set_timeout_ms(f->ctx, 300), 0);
+        assert_int_equal(xc_ctx_set_timeout_ms(f->ctx, 300), 0);
         clock_gettime(CLOCK_MONOTONIC, &a);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -EBUSY);
-        assert_int_equal(xen_channel_resolve_tty(f->ctx, 1), -EBUSY);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -EBUSY);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1), -EBUSY);
         clock_gettime(CLOCK_MONOTONIC, &b);
         ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
         assert_true(ms >= 600 && ms < 2000);
         assert_int_equal(access(f->links, F_OK), -1);
         close(fd);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), 0);
 }
 
 /* ---- links.c ------------------------------------------------------------ */
@@ -301,23 +305,23 @@ static void test_link_add_remove(void **state)
         struct stat st;
 
         tb_console_add(1, true);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), 0);
         assert_link(f, NAME, "../hvc1");
         assert_int_equal(lstat(f->links, &st), 0);
         assert_true(S_ISDIR(st.st_mode));
         assert_int_equal(st.st_mode & 07777, 0755);
         /* Idempotent, and a slot change replaces atomically, no temp left. */
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), 0);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 2), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 2), 0);
         assert_link(f, NAME, "../hvc2");
         assert_int_equal(tb_count_tree(f->links), 2);
         /* Wrong slot: refused, nothing removed. */
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 1), -ESTALE);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 1), -ESTALE);
         assert_link(f, NAME, "../hvc2");
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 2), 0);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 2), XC_REMOVAL_REMOVED);
         assert_link(f, NAME, NULL);
         /* Removing again is nothing to do. */
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 2), 0);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 2), XC_REMOVAL_NONE);
 }
 
 static void test_link_remove_foreign(void **state)
@@ -326,15 +330,15 @@ static void test_link_remove_foreign(void **state)
         char path[512];
 
         tb_console_add(1, true);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), 0);
         snprintf(path, sizeof(path), "%s/%s", f->links, NAME);
         assert_int_equal(unlink(path), 0);
         assert_int_equal(symlink("/etc/passwd", path), 0);
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 1), -ESTALE);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 1), -ESTALE);
         assert_link(f, NAME, "/etc/passwd");
         assert_int_equal(unlink(path), 0);
         write_text(path, "not a link\n");
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 1), -ESTALE);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 1), -ESTALE);
         assert_int_equal(access(path, F_OK), 0);
 }
 
@@ -350,15 +354,15 @@ static void test_link_over_non_link(void **state)
         snprintf(path, sizeof(path), "%s/%s", f->links, NAME);
         write_text(path, "precious\n");
         logbuf[0] = '\0';
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTEMPTY);
-        assert_non_null(strstr(logbuf, "not a symlink"));
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -ENOTEMPTY);
+        assert_non_null(strstr(xc_last_error(f->ctx)->text, "not a symlink"));
         assert_null(tb_readlink(path));
-        assert_int_equal(tb_count_tree(f->links), 2);    /* the folder and the file */
+        assert_int_equal(tb_count_tree(f->links), 2); /* the folder and the file */
         assert_int_equal(unlink(path), 0);
         assert_int_equal(mkdir(path, 0755), 0);
         snprintf(inner, sizeof(inner), "%s/keep", path);
         write_text(inner, "x");
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTEMPTY);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -ENOTEMPTY);
         assert_int_equal(tb_count_tree(f->links), 3);
         assert_int_equal(access(inner, F_OK), 0);
 }
@@ -370,9 +374,9 @@ static void test_link_slot_zero(void **state)
         int before = tb_count_tree(f->root);
 
         tb_console_add(1, true);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 0), -EINVAL);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, -1), -EINVAL);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 0, 1), -EINVAL);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 0), -EINVAL);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, -1), -EINVAL);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 0, 1), -EINVAL);
         assert_int_equal(tb_count_tree(f->root), before);
 }
 
@@ -390,7 +394,7 @@ static void test_names_file_strict(void **state)
         write_text(path, "4294967297 1 same.name\n+1 1 same.name\n 1 1 same.name\n"
                          "1 01 same.name\n1 1 same.name \n");
         logbuf[0] = '\0';
-        assert_int_equal(xen_channel_link_add(f->ctx, "same.name", 2, 2), 0);
+        assert_int_equal(xc_link_add(f->ctx, "same.name", 2, 2), 0);
         assert_link(f, "same.name", "../hvc2");
         assert_non_null(strstr(logbuf, "corrupt line"));
 }
@@ -399,17 +403,17 @@ static void test_hostile_names(void **state)
 {
         struct fix *f = *state;
         static const char *bad[] = {
-                "", "..", ".", "../evil", "a/b", ".hidden", "/etc/passwd", "name.",
-                "x\n", "caf\xc3\xa9", "-dash", "a b",
+                "",      "..",  ".",           "../evil", "a/b", ".hidden", "/etc/passwd",
+                "name.", "x\n", "caf\xc3\xa9", "-dash",   "a b",
         };
         int before = tb_count_tree(f->root);
 
         tb_console_add(1, true);
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                assert_int_equal(xen_channel_link_add(f->ctx, bad[i], 1, 1), -EINVAL);
-                assert_int_equal(xen_channel_link_remove(f->ctx, bad[i], 1, 1), -EINVAL);
+                assert_int_equal(xc_link_add(f->ctx, bad[i], 1, 1), -EINVAL);
+                assert_int_equal(xc_link_remove(f->ctx, bad[i], 1, 1), -EINVAL);
         }
-        assert_int_equal(xen_channel_link_add(f->ctx, NULL, 1, 1), -EINVAL);
+        assert_int_equal(xc_link_add(f->ctx, NULL, 1, 1), -EINVAL);
         /* Nothing anywhere: not even the run folder or the link folder. */
         assert_int_equal(tb_count_tree(f->root), before);
         assert_int_equal(access("/tmp/evil", F_OK), -1);
@@ -424,20 +428,22 @@ static void test_unsafe_link_dir(void **state)
         snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", f->root);
         assert_int_equal(mkdir(elsewhere, 0755), 0);
         assert_int_equal(symlink(elsewhere, f->links), 0);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(xc_last_error(f->ctx)->obj, XC_OBJ_LINK_DIR);
+        assert_string_equal(xc_last_error(f->ctx)->path, f->links);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 1), -ENOTDIR);
         assert_int_equal(tb_count_tree(elsewhere), 1);
         assert_string_equal(tb_readlink(f->links), elsewhere);
         /* A dangling symlink is refused too, and not created through. */
         assert_int_equal(unlink(f->links), 0);
         assert_int_equal(rmdir(elsewhere), 0);
         assert_int_equal(symlink(elsewhere, f->links), 0);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
         assert_int_equal(access(elsewhere, F_OK), -1);
         /* A regular file. */
         assert_int_equal(unlink(f->links), 0);
         write_text(f->links, "x");
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -ENOTDIR);
 }
 
 static void test_clash(void **state)
@@ -447,20 +453,20 @@ static void test_clash(void **state)
         tb_console_add(1, true);
         tb_console_add(2, true);
         /* 2 comes first (parallel udev workers), then 1 takes it over. */
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 2, 2), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 2, 2), 0);
         assert_link(f, NAME, "../hvc2");
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), 0);
         assert_link(f, NAME, "../hvc1");
         logbuf[0] = '\0';
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 2, 2), -EEXIST);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 2, 2), -EEXIST);
         assert_link(f, NAME, "../hvc1");
-        assert_non_null(strstr(logbuf, "console-1"));
-        assert_non_null(strstr(logbuf, "console-2"));
+        assert_non_null(strstr(xc_last_error(f->ctx)->text, "console-1"));
+        assert_non_null(strstr(xc_last_error(f->ctx)->text, "console-2"));
         /* The owner goes away: 2 takes the link over. */
         tb_console_del(1);
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 1), XC_REMOVAL_HANDED);
         assert_link(f, NAME, "../hvc2");
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 2, 2), 0);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 2, 2), XC_REMOVAL_REMOVED);
         assert_link(f, NAME, NULL);
 }
 
@@ -470,14 +476,14 @@ static void test_clash_loser_leaves(void **state)
 
         tb_console_add(1, true);
         tb_console_add(2, true);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), 0);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 2, 2), -EEXIST);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 2, 2), -EEXIST);
         tb_console_del(2);
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 2, 2), 0);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 2, 2), XC_REMOVAL_NONE);
         assert_link(f, NAME, "../hvc1");
         /* 2 is forgotten: when 1 goes, nobody takes over. */
         tb_console_del(1);
-        assert_int_equal(xen_channel_link_remove(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_remove(f->ctx, NAME, 1, 1), XC_REMOVAL_REMOVED);
         assert_link(f, NAME, NULL);
 }
 
@@ -489,9 +495,9 @@ static void test_clash_dead_claim(void **state)
          * a console no longer bound does not keep the name. */
         tb_console_add(1, true);
         tb_console_add(2, true);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), 0);
         tb_console_del(1);
-        assert_int_equal(xen_channel_link_add(f->ctx, NAME, 2, 2), 0);
+        assert_int_equal(xc_link_add(f->ctx, NAME, 2, 2), 0);
         assert_link(f, NAME, "../hvc2");
 }
 
@@ -500,8 +506,8 @@ static void test_rename(void **state)
         struct fix *f = *state;
 
         tb_console_add(1, true);
-        assert_int_equal(xen_channel_link_add(f->ctx, "old.name", 1, 1), 0);
-        assert_int_equal(xen_channel_link_add(f->ctx, "new.name", 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, "old.name", 1, 1), 0);
+        assert_int_equal(xc_link_add(f->ctx, "new.name", 1, 1), 0);
         assert_link(f, "old.name", NULL);
         assert_link(f, "new.name", "../hvc1");
 }
@@ -531,16 +537,16 @@ static void test_concurrency(void **state)
                         else
                                 snprintf(name, sizeof(name), "chan.%d", devid);
                         for (int i = 0; i < ROUNDS; i++) {
-                                int slot = xen_channel_resolve_tty(f->ctx, devid);
+                                int slot = xc_resolve_tty(f->ctx, devid);
                                 int r;
 
                                 if (slot != devid)
                                         bad++;
-                                r = xen_channel_link_add(f->ctx, name, devid, slot);
+                                r = xc_link_add(f->ctx, name, devid, slot);
                                 if (r != 0 && !(r == -EEXIST && devid == 2))
                                         bad++;
                                 if (i < ROUNDS - 1 &&
-                                    xen_channel_link_remove(f->ctx, name, devid, slot) < 0)
+                                    xc_link_remove(f->ctx, name, devid, slot) < 0)
                                         bad++;
                         }
                         _exit(bad ? 1 : 0);
@@ -628,13 +634,13 @@ static void test_sync(void **state)
         struct fix *f = *state;
 
         tb_console_add(1, true);
-        tb_console_add(2, true);        /* plain console: no name */
+        tb_console_add(2, true); /* plain console: no name */
         tb_console_add(3, true);
-        tb_console_add(4, false);       /* named but not bound */
+        tb_console_add(4, false); /* named but not bound */
         xs_start(f, "device/console/1/name=org.qemu.guest_agent.0",
                  "device/console/3/name=org.example.agent.0",
                  "device/console/4/name=org.example.unbound", NULL);
-        assert_int_equal(xen_channel_sync(f->ctx), 2);
+        assert_int_equal(xc_sync(f->ctx), 2);
         assert_link(f, "org.qemu.guest_agent.0", "../hvc1");
         assert_link(f, "org.example.agent.0", "../hvc3");
         assert_link(f, "org.example.unbound", NULL);
@@ -649,7 +655,7 @@ static void test_sync(void **state)
         make_file(f, "not ours\n", "../hvc2");
         make_file(f, ".stale.one.4242.tmp", "../hvc2");
         tb_console_del(3);
-        assert_int_equal(xen_channel_sync(f->ctx), 1);
+        assert_int_equal(xc_sync(f->ctx), 1);
         assert_link(f, "org.example.agent.0", NULL);
         assert_link(f, "stale.one", NULL);
         assert_link(f, ".stale.one.4242.tmp", NULL);
@@ -658,7 +664,7 @@ static void test_sync(void **state)
         assert_int_equal(tb_count_tree(f->links), 5);
 
         /* Idempotent. */
-        assert_int_equal(xen_channel_sync(f->ctx), 1);
+        assert_int_equal(xc_sync(f->ctx), 1);
         assert_link(f, "org.qemu.guest_agent.0", "../hvc1");
 }
 
@@ -674,17 +680,17 @@ static void test_sync_clash_and_bad(void **state)
                  "device/console/3/name=../../etc/evil", "device/console/4/name=ok.name",
                  NULL);
         /* The first error is reported; the others are still linked. */
-        int r = xen_channel_sync(f->ctx);
+        int r = xc_sync(f->ctx);
 
-        assert_int_equal(r, -EINVAL);  /* console-3, read first */
+        assert_int_equal(r, -EINVAL); /* console-3, read first */
         assert_link(f, "same.name", "../hvc1");
         assert_link(f, "ok.name", "../hvc4");
         assert_int_equal(tb_count_tree(f->links), 3);
         assert_int_equal(access("/etc/evil", F_OK), -1);
         /* The owner goes (no unlink: udev missed it): sync hands over. */
         tb_console_del(1);
-        r = xen_channel_sync(f->ctx);
-        assert_int_equal(r, -EINVAL);   /* console-3's name */
+        r = xc_sync(f->ctx);
+        assert_int_equal(r, -EINVAL); /* console-3's name */
         assert_link(f, "same.name", "../hvc2");
 }
 
@@ -694,12 +700,15 @@ static void test_sync_save_error(void **state)
         struct fix *f = *state;
         char path[400];
 
-        tb_console_add(1, true);        /* no name: nothing to link */
+        tb_console_add(1, true); /* no name: nothing to link */
         xs_start(f, NULL);
         assert_int_equal(mkdir(f->run, 0755), 0);
         snprintf(path, sizeof(path), "%s/names", f->run);
         assert_int_equal(mkdir(path, 0755), 0);
-        assert_int_equal(xen_channel_sync(f->ctx), -EISDIR);
+        assert_int_equal(xc_sync(f->ctx), -EISDIR);
+        /* ... and recorded as the run file it is, which names it. */
+        assert_int_equal(xc_last_error(f->ctx)->obj, XC_OBJ_RUN_FILE);
+        assert_string_equal(xc_last_error(f->ctx)->path, path);
         snprintf(path, sizeof(path), "%s/names.tmp", f->run);
         assert_int_equal(access(path, F_OK), -1);
 }
@@ -712,7 +721,8 @@ static void test_sync_no_xenstore(void **state)
         tb_console_add(1, true);
         snprintf(sock, sizeof(sock), "%s/nothing.socket", f->root);
         setenv("XENSTORED_PATH", sock, 1);
-        assert_true(xen_channel_sync(f->ctx) < 0);
+        assert_true(xc_sync(f->ctx) < 0);
+        assert_int_equal(xc_last_error(f->ctx)->obj, XC_OBJ_XENSTORE);
         assert_int_equal(access(f->links, F_OK), -1);
 }
 

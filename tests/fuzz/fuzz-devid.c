@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Fuzz xen_channel_parse_devid(): only 1..9, -EINVAL or -ERANGE come out, and
+ * Fuzz xc_parse_devid(): only 1..9, -EINVAL or -ERANGE come out, and
  * a devid comes only from one of the four accepted spellings.
  */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "libxenchannel.h"
+#include "xc-core.h"
 
 static bool all_digits(const char *s)
 {
@@ -37,11 +37,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         memcpy(s, data, size);
         s[size] = '\0';
-        r = xen_channel_parse_devid(s);
+        r = xc_parse_devid(s);
         num = number_part(s);
 
-        FUZZ_ASSERT((r >= XEN_CHANNEL_DEVID_MIN && r <= XEN_CHANNEL_DEVID_MAX) || r == -EINVAL ||
-                    r == -ERANGE);
+        FUZZ_ASSERT((r >= XC_DEVID_MIN && r <= XC_DEVID_MAX) || r == -EINVAL || r == -ERANGE);
         if (r > 0) {
                 char want[2] = { (char)('0' + r), '\0' };
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "libxenchannel.h"
+#include "xc-core.h"
 
 static bool alnum(uint8_t c)
 {
@@ -69,7 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(copy, data, size);
         copy[size] = '\0';
         if (!memchr(data, '\0', size))
-                FUZZ_ASSERT((xen_channel_name_valid(copy) == 0) == (v == XEN_CHANNEL_NAME_OK));
+                FUZZ_ASSERT((xc_name_valid(copy) == 0) == (v == XEN_CHANNEL_NAME_OK));
         else
                 FUZZ_ASSERT(v == XEN_CHANNEL_NAME_EMBEDDED_NUL ||
                             v == XEN_CHANNEL_NAME_TOO_LONG);

@@ -35,17 +35,22 @@ is "$(readlink "$DEV/xen-channel/org.qemu.guest_agent.0")" ../hvc1 \
     "link: xen-channel/org.qemu.guest_agent.0 -> ../hvc1"
 is "$(xs_peer_count total)" 1 "link makes no xenstore request"
 
-link_env remove unlink
+# udev runs unlink on unbind and again on remove: the removal leaves exactly
+# one line above debug, a true notice; the second, empty run leaves none.
+above_debug() { grep -v '^xen-channel-helper: debug: ' <<<"$ERR" | grep -c .; }
+link_env remove -v -v unlink
 is "$RC" 0 "unlink: exit 0"
 [ ! -e "$DEV/xen-channel/org.qemu.guest_agent.0" ] &&
     [ ! -L "$DEV/xen-channel/org.qemu.guest_agent.0" ]
 ok $? "unlink: the link is gone"
 is "$(xs_peer_count total)" 1 "unlink makes no xenstore request"
+is "$(above_debug)" 1 "unlink: one line above debug"
+grep -qxF "xen-channel-helper: notice: console-1: removed link $DEV/xen-channel/org.qemu.guest_agent.0 (was -> ../hvc1)" <<<"$ERR"
+ok $? "unlink: ... the notice of the removal, with the old target"
 
-link_env remove -v unlink
+link_env remove -v -v unlink
 is "$RC" 0 "unlink of a missing link: exit 0"
-grep -q '^xen-channel-helper: notice: ' <<<"$ERR"
-ok $? "unlink of a missing link: a notice"
+is "$(above_debug)" 0 "unlink of a missing link (the second run): nothing above debug"
 is "$(err_lines)" 0 "unlink of a missing link: no error"
 
 # A link that points at another tty is not ours to remove.
@@ -55,6 +60,13 @@ link_env remove -v unlink
 is "$RC" 0 "unlink of a link pointing elsewhere: exit 0"
 is "$(readlink "$DEV/xen-channel/org.qemu.guest_agent.0")" ../hvc2 \
     "unlink of a link pointing elsewhere: left alone"
+# An invalid $XEN_CHANNEL_LOG is said, and silences no warning.
+XEN_CHANNEL_LOG=bogus link_env remove unlink
+is "$RC" 0 "XEN_CHANNEL_LOG=bogus: unlink exit 0"
+grep -q '^xen-channel-helper: warning: XEN_CHANNEL_LOG names no log priority' <<<"$ERR"
+ok $? "XEN_CHANNEL_LOG=bogus: a warning says it is ignored"
+grep -q '^xen-channel-helper: warning: console-1: .*points at \.\./hvc2, not at \.\./hvc1: left alone$' <<<"$ERR"
+ok $? "XEN_CHANNEL_LOG=bogus: the link's warning is still shown"
 rm -f "$DEV/xen-channel/org.qemu.guest_agent.0"
 
 XEN_CHANNEL_NAME=../../etc/passwd XEN_CHANNEL_TTY=hvc1 DEVPATH=/devices/console-1 \

@@ -9,7 +9,7 @@
 
 #include <cmocka.h>
 
-#include "escape.h"
+#include "xc-core.h"
 #include "udev-env.h"
 
 static void test_env_parse(void **state)
@@ -54,17 +54,17 @@ static void test_env_empty_and_missing(void **state)
 
 static void test_tty_slot(void **state)
 {
-        assert_int_equal(udev_env_tty_slot("hvc0"), 0);
-        assert_int_equal(udev_env_tty_slot("hvc1"), 1);
-        assert_int_equal(udev_env_tty_slot("hvc15"), 15);
-        assert_int_equal(udev_env_tty_slot("hvc16"), -EINVAL);
-        assert_int_equal(udev_env_tty_slot("hvc01"), -EINVAL);
-        assert_int_equal(udev_env_tty_slot("hvc"), -EINVAL);
-        assert_int_equal(udev_env_tty_slot("hvc-1"), -EINVAL);
-        assert_int_equal(udev_env_tty_slot("hvc1x"), -EINVAL);
-        assert_int_equal(udev_env_tty_slot("ttyS1"), -EINVAL);
-        assert_int_equal(udev_env_tty_slot("hvc99999999999999999999"), -EINVAL);
-        assert_int_equal(udev_env_tty_slot(NULL), -EINVAL);
+        assert_int_equal(xc_parse_tty("hvc0"), 0);
+        assert_int_equal(xc_parse_tty("hvc1"), 1);
+        assert_int_equal(xc_parse_tty("hvc15"), 15);
+        assert_int_equal(xc_parse_tty("hvc16"), -EINVAL);
+        assert_int_equal(xc_parse_tty("hvc01"), -EINVAL);
+        assert_int_equal(xc_parse_tty("hvc"), -EINVAL);
+        assert_int_equal(xc_parse_tty("hvc-1"), -EINVAL);
+        assert_int_equal(xc_parse_tty("hvc1x"), -EINVAL);
+        assert_int_equal(xc_parse_tty("ttyS1"), -EINVAL);
+        assert_int_equal(xc_parse_tty("hvc99999999999999999999"), -EINVAL);
+        assert_int_equal(xc_parse_tty(NULL), -EINVAL);
 }
 
 static void test_slot_sources(void **state)
@@ -74,14 +74,14 @@ static void test_slot_sources(void **state)
         assert_int_equal(udev_env_slot(&env), 3);
         env.tty = "hvc3";
         assert_int_equal(udev_env_slot(&env), 3);
-        env.tty = "hvc4";               /* they disagree */
+        env.tty = "hvc4"; /* they disagree */
         assert_int_equal(udev_env_slot(&env), -EINVAL);
-        env.devname = "hvc4";           /* not a path */
+        env.devname = "hvc4"; /* not a path */
         assert_int_equal(udev_env_slot(&env), -EINVAL);
         env.devname = "/dev/";
         assert_int_equal(udev_env_slot(&env), -EINVAL);
         env.devname = NULL;
-        env.tty = "/dev/hvc4";          /* TTY is a name, not a path */
+        env.tty = "/dev/hvc4"; /* TTY is a name, not a path */
         assert_int_equal(udev_env_slot(&env), -EINVAL);
 }
 
@@ -90,9 +90,9 @@ static void test_escape_log(void **state)
         char buf[64];
         const char raw[] = "a\n\"b\\\x01\xff\0z";
 
-        assert_string_equal(escape_for_log(raw, sizeof(raw) - 1, buf, sizeof(buf)),
+        assert_string_equal(xc_escape_for_log(raw, sizeof(raw) - 1, buf, sizeof(buf)),
                             "a\\n\\\"b\\\\\\x01\\xff\\x00z");
-        assert_string_equal(escape_for_log("", 0, buf, sizeof(buf)), "");
+        assert_string_equal(xc_escape_for_log("", 0, buf, sizeof(buf)), "");
 }
 
 static void test_escape_log_cut(void **state)
@@ -101,14 +101,14 @@ static void test_escape_log_cut(void **state)
         char big[100];
 
         memset(big, 'x', sizeof(big));
-        escape_for_log(big, sizeof(big), buf, sizeof(buf));
+        xc_escape_for_log(big, sizeof(big), buf, sizeof(buf));
         assert_string_equal(buf, "xxxxxxxx...");
         /* Never cut inside an escape sequence. */
         memset(big, '\n', sizeof(big));
-        escape_for_log(big, sizeof(big), buf, sizeof(buf));
+        xc_escape_for_log(big, sizeof(big), buf, sizeof(buf));
         assert_string_equal(buf, "\\n\\n\\n\\n...");
         /* Exactly fitting: no ellipsis. */
-        escape_for_log(big, 5, buf, sizeof(buf));
+        xc_escape_for_log(big, 5, buf, sizeof(buf));
         assert_string_equal(buf, "\\n\\n\\n\\n\\n");
 }
 
@@ -116,14 +116,14 @@ static void test_escape_unit(void **state)
 {
         char buf[64];
 
-        assert_int_equal(escape_unit("org.qemu.guest_agent.0", buf, sizeof(buf)), 22);
+        assert_int_equal(xc_unit_escape("org.qemu.guest_agent.0", buf, sizeof(buf)), 22);
         assert_string_equal(buf, "org.qemu.guest_agent.0");
-        assert_int_equal(escape_unit("my-agent", buf, sizeof(buf)), 11);
+        assert_int_equal(xc_unit_escape("my-agent", buf, sizeof(buf)), 11);
         assert_string_equal(buf, "my\\x2dagent");
-        escape_unit(".a/b c", buf, sizeof(buf));
+        xc_unit_escape(".a/b c", buf, sizeof(buf));
         assert_string_equal(buf, "\\x2ea\\x2fb\\x20c");
-        assert_int_equal(escape_unit("a-b", buf, 6), -ENOSPC);
-        assert_int_equal(escape_unit("a-b", buf, 7), 6);
+        assert_int_equal(xc_unit_escape("a-b", buf, 6), -ENOSPC);
+        assert_int_equal(xc_unit_escape("a-b", buf, 7), 6);
 }
 
 int main(void)

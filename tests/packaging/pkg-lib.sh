@@ -125,5 +125,5 @@ map_symbols() {
 
 # The first version node of a version script.
 map_node() {
-        sed -n 's/^\([A-Z0-9_]*\) *{.*/\1/p' "$1" | head -n1
+        sed -n 's/^\([A-Z0-9_.]*\) *{.*/\1/p' "$1" | head -n1
 }

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "libxenchannel.h"
+#include "xc-core.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -79,14 +79,14 @@ static const struct devid_case devid_cases[] = {
 static void test_parse_devid(void **state)
 {
         for (size_t i = 0; i < ARRAY_SIZE(devid_cases); i++) {
-                int got = xen_channel_parse_devid(devid_cases[i].ref);
+                int got = xc_parse_devid(devid_cases[i].ref);
 
                 if (got != devid_cases[i].want)
                         print_error("ref \"%s\": got %d, want %d\n", devid_cases[i].ref, got,
                                     devid_cases[i].want);
                 assert_int_equal(got, devid_cases[i].want);
         }
-        assert_int_equal(xen_channel_parse_devid(NULL), -EINVAL);
+        assert_int_equal(xc_parse_devid(NULL), -EINVAL);
 }
 
 static void test_parse_devid_all_digits(void **state)
@@ -97,47 +97,47 @@ static void test_parse_devid_all_digits(void **state)
                 int want = n >= 1 && n <= 9 ? n : -ERANGE;
 
                 snprintf(buf, sizeof(buf), "console-%d", n);
-                assert_int_equal(xen_channel_parse_devid(buf), want);
+                assert_int_equal(xc_parse_devid(buf), want);
                 snprintf(buf, sizeof(buf), "/devices/console-%d", n);
-                assert_int_equal(xen_channel_parse_devid(buf), want);
+                assert_int_equal(xc_parse_devid(buf), want);
                 snprintf(buf, sizeof(buf), "%d", n);
-                assert_int_equal(xen_channel_parse_devid(buf), want);
+                assert_int_equal(xc_parse_devid(buf), want);
         }
 }
 
 static void test_first_free(void **state)
 {
-        bool used[XEN_CHANNEL_HVC_SLOTS] = { false };
+        bool used[XC_HVC_SLOTS] = { false };
 
-        assert_int_equal(xen_channel_hvc_first_free(used), 0);
+        assert_int_equal(xc_hvc_first_free(used), 0);
         used[0] = true; /* the primary console */
-        assert_int_equal(xen_channel_hvc_first_free(used), 1);
+        assert_int_equal(xc_hvc_first_free(used), 1);
         used[1] = used[2] = true;
-        assert_int_equal(xen_channel_hvc_first_free(used), 3);
+        assert_int_equal(xc_hvc_first_free(used), 3);
         used[4] = true;
-        assert_int_equal(xen_channel_hvc_first_free(used), 3);
+        assert_int_equal(xc_hvc_first_free(used), 3);
         used[1] = false;
-        assert_int_equal(xen_channel_hvc_first_free(used), 1);
-        for (int i = 0; i < XEN_CHANNEL_HVC_SLOTS; i++)
+        assert_int_equal(xc_hvc_first_free(used), 1);
+        for (int i = 0; i < XC_HVC_SLOTS; i++)
                 used[i] = true;
-        assert_int_equal(xen_channel_hvc_first_free(used), -ENOSPC);
-        used[XEN_CHANNEL_HVC_SLOTS - 1] = false;
-        assert_int_equal(xen_channel_hvc_first_free(used), XEN_CHANNEL_HVC_SLOTS - 1);
-        assert_int_equal(xen_channel_hvc_first_free(NULL), -EINVAL);
+        assert_int_equal(xc_hvc_first_free(used), -ENOSPC);
+        used[XC_HVC_SLOTS - 1] = false;
+        assert_int_equal(xc_hvc_first_free(used), XC_HVC_SLOTS - 1);
+        assert_int_equal(xc_hvc_first_free(NULL), -EINVAL);
 }
 
 /* bound set from a list of devids */
-static void set_bound(bool bound[XEN_CHANNEL_DEVID_MAX + 1], const int *devids, size_t n)
+static void set_bound(bool bound[XC_DEVID_MAX + 1], const int *devids, size_t n)
 {
-        memset(bound, 0, (XEN_CHANNEL_DEVID_MAX + 1) * sizeof(bound[0]));
+        memset(bound, 0, (XC_DEVID_MAX + 1) * sizeof(bound[0]));
         for (size_t i = 0; i < n; i++)
                 bound[devids[i]] = true;
 }
 
 /* expected: slot for devids 0..9 */
-static void assert_map(const struct xen_channel_map *map, const int want[XEN_CHANNEL_DEVID_MAX + 1])
+static void assert_map(const struct xc_map *map, const int want[XC_DEVID_MAX + 1])
 {
-        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = 0; d <= XC_DEVID_MAX; d++) {
                 if (map->slot[d] != want[d])
                         print_error("devid %d: slot %d, want %d\n", d, map->slot[d], want[d]);
                 assert_int_equal(map->slot[d], want[d]);
@@ -146,28 +146,28 @@ static void assert_map(const struct xen_channel_map *map, const int want[XEN_CHA
 
 static void test_map_init(void **state)
 {
-        struct xen_channel_map map;
+        struct xc_map map;
 
         memset(&map, 0x5a, sizeof(map));
-        xen_channel_map_init(&map);
-        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        xc_map_init(&map);
+        for (int d = 0; d <= XC_DEVID_MAX; d++)
                 assert_int_equal(map.slot[d], -1);
-        xen_channel_map_init(NULL); /* does not crash */
+        xc_map_init(NULL); /* does not crash */
 }
 
 static void test_contiguous(void **state)
 {
         static const int ids[] = { 1, 2, 3 };
         static const int want[] = { -1, 1, 2, 3, -1, -1, -1, -1, -1, -1 };
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1];
-        struct xen_channel_map map;
+        bool bound[XC_DEVID_MAX + 1];
+        struct xc_map map;
 
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         set_bound(bound, ids, ARRAY_SIZE(ids));
-        assert_int_equal(xen_channel_map_update(&map, bound), 3);
+        assert_int_equal(xc_map_update(&map, bound), 3);
         assert_map(&map, want);
         /* nothing changed: nothing added, same map */
-        assert_int_equal(xen_channel_map_update(&map, bound), 0);
+        assert_int_equal(xc_map_update(&map, bound), 0);
         assert_map(&map, want);
 }
 
@@ -179,39 +179,39 @@ static void test_gaps(void **state)
         static const int want3[] = { -1, -1, -1, 1, -1, -1, -1, -1, -1, -1 };
         static const int ids2[] = { 2, 5, 9 };
         static const int want2[] = { -1, -1, 1, -1, -1, 2, -1, -1, -1, 3 };
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1];
-        struct xen_channel_map map;
+        bool bound[XC_DEVID_MAX + 1];
+        struct xc_map map;
 
         /* console-3 is hvc2 when console-2 does not exist */
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         set_bound(bound, ids, ARRAY_SIZE(ids));
-        assert_int_equal(xen_channel_map_update(&map, bound), 2);
+        assert_int_equal(xc_map_update(&map, bound), 2);
         assert_map(&map, want);
 
         /* the only channel, console-3, is hvc1 (seen on real Xen) */
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         set_bound(bound, only3, ARRAY_SIZE(only3));
-        assert_int_equal(xen_channel_map_update(&map, bound), 1);
+        assert_int_equal(xc_map_update(&map, bound), 1);
         assert_map(&map, want3);
 
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         set_bound(bound, ids2, ARRAY_SIZE(ids2));
-        assert_int_equal(xen_channel_map_update(&map, bound), 3);
+        assert_int_equal(xc_map_update(&map, bound), 3);
         assert_map(&map, want2);
 }
 
 static void test_unbound(void **state)
 {
         static const int none[] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 };
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1] = { false };
-        struct xen_channel_map map;
+        bool bound[XC_DEVID_MAX + 1] = { false };
+        struct xc_map map;
 
-        xen_channel_map_init(&map);
-        assert_int_equal(xen_channel_map_update(&map, bound), 0);
+        xc_map_init(&map);
+        assert_int_equal(xc_map_update(&map, bound), 0);
         assert_map(&map, none);
         /* bound[0] (the primary console) is never given a slot */
         bound[0] = true;
-        assert_int_equal(xen_channel_map_update(&map, bound), 0);
+        assert_int_equal(xc_map_update(&map, bound), 0);
         assert_map(&map, none);
 }
 
@@ -219,17 +219,17 @@ static void test_unbound(void **state)
 static void test_more_than_seven(void **state)
 {
         static const int want[] = { -1, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1];
-        struct xen_channel_map map;
+        bool bound[XC_DEVID_MAX + 1];
+        struct xc_map map;
 
-        xen_channel_map_init(&map);
-        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        xc_map_init(&map);
+        for (int d = 0; d <= XC_DEVID_MAX; d++)
                 bound[d] = d >= 1;
-        assert_int_equal(xen_channel_map_update(&map, bound), 9);
+        assert_int_equal(xc_map_update(&map, bound), 9);
         assert_map(&map, want);
-        assert_true(map.slot[8] >= XEN_CHANNEL_HVC_TTYS);
-        assert_true(map.slot[9] >= XEN_CHANNEL_HVC_TTYS);
-        assert_true(map.slot[7] < XEN_CHANNEL_HVC_TTYS);
+        assert_true(map.slot[8] >= XC_HVC_TTYS);
+        assert_true(map.slot[9] >= XC_HVC_TTYS);
+        assert_true(map.slot[7] < XC_HVC_TTYS);
 }
 
 static void test_runtime_sequence(void **state)
@@ -242,59 +242,59 @@ static void test_runtime_sequence(void **state)
         static const int w2[] = { -1, -1, 2, -1, -1, -1, -1, -1, -1, -1 };
         static const int w23[] = { -1, -1, 2, 1, -1, -1, -1, -1, -1, -1 };
         static const int w123[] = { -1, 3, 2, 1, -1, -1, -1, -1, -1, -1 };
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1];
-        struct xen_channel_map map;
+        bool bound[XC_DEVID_MAX + 1];
+        struct xc_map map;
 
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         set_bound(bound, s12, ARRAY_SIZE(s12));
-        assert_int_equal(xen_channel_map_update(&map, bound), 2);
+        assert_int_equal(xc_map_update(&map, bound), 2);
         assert_map(&map, w12);
         /* console-1 removed: hvc1 is free */
         set_bound(bound, s2, ARRAY_SIZE(s2));
-        assert_int_equal(xen_channel_map_update(&map, bound), 0);
+        assert_int_equal(xc_map_update(&map, bound), 0);
         assert_map(&map, w2);
         /* console-3 hot-added: takes hvc1, not hvc3 */
         set_bound(bound, s23, ARRAY_SIZE(s23));
-        assert_int_equal(xen_channel_map_update(&map, bound), 1);
+        assert_int_equal(xc_map_update(&map, bound), 1);
         assert_map(&map, w23);
         /* console-1 comes back: hvc3 */
         set_bound(bound, s123, ARRAY_SIZE(s123));
-        assert_int_equal(xen_channel_map_update(&map, bound), 1);
+        assert_int_equal(xc_map_update(&map, bound), 1);
         assert_map(&map, w123);
 
         /*
          * Both changes seen by one update (the helper missed an event):
          * removals are applied first, so console-3 reuses console-1's hvc1.
          */
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         set_bound(bound, s12, ARRAY_SIZE(s12));
-        assert_int_equal(xen_channel_map_update(&map, bound), 2);
+        assert_int_equal(xc_map_update(&map, bound), 2);
         set_bound(bound, s23, ARRAY_SIZE(s23));
-        assert_int_equal(xen_channel_map_update(&map, bound), 1);
+        assert_int_equal(xc_map_update(&map, bound), 1);
         assert_map(&map, w23);
 }
 
 /*
  * Model of the kernel, one probe/remove at a time: slot_of[devid], and
  * vterm[slot] (the primary holds slot 0 for good). Random single events must
- * give the same slots as xen_channel_map_update().
+ * give the same slots as xc_map_update().
  */
 static void test_matches_kernel_model(void **state)
 {
-        bool vterm_used[XEN_CHANNEL_HVC_SLOTS] = { true };
-        int slot_of[XEN_CHANNEL_DEVID_MAX + 1];
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1] = { false };
-        struct xen_channel_map map;
+        bool vterm_used[XC_HVC_SLOTS] = { true };
+        int slot_of[XC_DEVID_MAX + 1];
+        bool bound[XC_DEVID_MAX + 1] = { false };
+        struct xc_map map;
         unsigned seed = 42;
 
-        xen_channel_map_init(&map);
-        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        xc_map_init(&map);
+        for (int d = 0; d <= XC_DEVID_MAX; d++)
                 slot_of[d] = -1;
         for (int step = 0; step < 20000; step++) {
                 int d;
 
                 seed = seed * 1103515245u + 12345u;
-                d = 1 + (int)((seed >> 16) % XEN_CHANNEL_DEVID_MAX);
+                d = 1 + (int)((seed >> 16) % XC_DEVID_MAX);
                 if (bound[d]) { /* hvc_remove() */
                         vterm_used[slot_of[d]] = false;
                         slot_of[d] = -1;
@@ -307,101 +307,101 @@ static void test_matches_kernel_model(void **state)
                         slot_of[d] = i;
                 }
                 bound[d] = !bound[d];
-                assert_in_range(xen_channel_map_update(&map, bound), 0, 1);
+                assert_in_range(xc_map_update(&map, bound), 0, 1);
                 assert_map(&map, slot_of);
         }
 }
 
 static void test_update_rejects_bad_map(void **state)
 {
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1] = { false };
-        struct xen_channel_map map, copy;
+        bool bound[XC_DEVID_MAX + 1] = { false };
+        struct xc_map map, copy;
 
         bound[1] = bound[4] = true;
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         map.slot[2] = 3;
         map.slot[3] = 3; /* two devids on one slot */
         copy = map;
-        assert_int_equal(xen_channel_map_update(&map, bound), -EINVAL);
+        assert_int_equal(xc_map_update(&map, bound), -EINVAL);
         assert_memory_equal(&map, &copy, sizeof(map));
 
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         map.slot[2] = 0; /* the primary's slot */
-        assert_int_equal(xen_channel_map_update(&map, bound), -EINVAL);
-        map.slot[2] = XEN_CHANNEL_HVC_SLOTS;
-        assert_int_equal(xen_channel_map_update(&map, bound), -EINVAL);
+        assert_int_equal(xc_map_update(&map, bound), -EINVAL);
+        map.slot[2] = XC_HVC_SLOTS;
+        assert_int_equal(xc_map_update(&map, bound), -EINVAL);
         map.slot[2] = -2;
-        assert_int_equal(xen_channel_map_update(&map, bound), -EINVAL);
-        xen_channel_map_init(&map);
+        assert_int_equal(xc_map_update(&map, bound), -EINVAL);
+        xc_map_init(&map);
         map.slot[0] = 1; /* devid 0 never has a slot */
-        assert_int_equal(xen_channel_map_update(&map, bound), -EINVAL);
+        assert_int_equal(xc_map_update(&map, bound), -EINVAL);
 
-        assert_int_equal(xen_channel_map_update(NULL, bound), -EINVAL);
-        xen_channel_map_init(&map);
-        assert_int_equal(xen_channel_map_update(&map, NULL), -EINVAL);
+        assert_int_equal(xc_map_update(NULL, bound), -EINVAL);
+        xc_map_init(&map);
+        assert_int_equal(xc_map_update(&map, NULL), -EINVAL);
 }
 
 static void test_format_parse_round_trip(void **state)
 {
         static const int ids[] = { 1, 3, 9 };
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1];
-        struct xen_channel_map map, back;
+        bool bound[XC_DEVID_MAX + 1];
+        struct xc_map map, back;
         char buf[256];
         int n;
 
-        xen_channel_map_init(&map);
-        n = xen_channel_map_format(&map, buf, sizeof(buf));
+        xc_map_init(&map);
+        n = xc_map_format(&map, buf, sizeof(buf));
         assert_int_equal(n, 0);
         assert_string_equal(buf, "");
         memset(&back, 0x11, sizeof(back));
-        assert_int_equal(xen_channel_map_parse(&back, buf, (size_t)n), 0);
+        assert_int_equal(xc_map_parse(&back, buf, (size_t)n), 0);
         assert_memory_equal(&map, &back, sizeof(map));
 
         set_bound(bound, ids, ARRAY_SIZE(ids));
-        assert_int_equal(xen_channel_map_update(&map, bound), 3);
-        n = xen_channel_map_format(&map, buf, sizeof(buf));
+        assert_int_equal(xc_map_update(&map, bound), 3);
+        n = xc_map_format(&map, buf, sizeof(buf));
         assert_string_equal(buf, "1 1\n3 2\n9 3\n");
         assert_int_equal(n, (int)strlen(buf));
-        assert_int_equal(xen_channel_map_parse(&back, buf, (size_t)n), 0);
+        assert_int_equal(xc_map_parse(&back, buf, (size_t)n), 0);
         assert_memory_equal(&map, &back, sizeof(map));
 
         /* any order, last newline optional, slots up to 15 */
-        assert_int_equal(xen_channel_map_parse(&back, "9 15\n2 1", 8), 0);
+        assert_int_equal(xc_map_parse(&back, "9 15\n2 1", 8), 0);
         assert_int_equal(back.slot[9], 15);
         assert_int_equal(back.slot[2], 1);
         assert_int_equal(back.slot[1], -1);
-        n = xen_channel_map_format(&back, buf, sizeof(buf));
+        n = xc_map_format(&back, buf, sizeof(buf));
         assert_string_equal(buf, "2 1\n9 15\n");
         /* only len bytes are read */
-        assert_int_equal(xen_channel_map_parse(&back, "1 1\ngarbage", 4), 0);
+        assert_int_equal(xc_map_parse(&back, "1 1\ngarbage", 4), 0);
         assert_int_equal(back.slot[1], 1);
-        assert_int_equal(xen_channel_map_parse(&back, NULL, 0), 0);
+        assert_int_equal(xc_map_parse(&back, NULL, 0), 0);
         assert_int_equal(back.slot[1], -1);
 }
 
 static void test_format_buffer(void **state)
 {
-        struct xen_channel_map map;
+        struct xc_map map;
         char buf[64];
 
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         for (int d = 1; d <= 9; d++)
                 map.slot[d] = d;
-        assert_int_equal(xen_channel_map_format(&map, buf, sizeof(buf)), 36);
+        assert_int_equal(xc_map_format(&map, buf, sizeof(buf)), 36);
         /* exactly the length leaves no room for the NUL */
-        assert_int_equal(xen_channel_map_format(&map, buf, 36), -ENOBUFS);
-        assert_int_equal(xen_channel_map_format(&map, buf, 37), 36);
-        assert_int_equal(xen_channel_map_format(&map, buf, 5), -ENOBUFS);
-        assert_int_equal(xen_channel_map_format(&map, buf, 4), -ENOBUFS);
-        assert_int_equal(xen_channel_map_format(&map, buf, 1), -ENOBUFS);
-        assert_int_equal(xen_channel_map_format(&map, NULL, 0), -ENOBUFS);
-        xen_channel_map_init(&map);
-        assert_int_equal(xen_channel_map_format(&map, buf, 1), 0);
-        assert_int_equal(xen_channel_map_format(&map, NULL, 0), -ENOBUFS);
+        assert_int_equal(xc_map_format(&map, buf, 36), -ENOBUFS);
+        assert_int_equal(xc_map_format(&map, buf, 37), 36);
+        assert_int_equal(xc_map_format(&map, buf, 5), -ENOBUFS);
+        assert_int_equal(xc_map_format(&map, buf, 4), -ENOBUFS);
+        assert_int_equal(xc_map_format(&map, buf, 1), -ENOBUFS);
+        assert_int_equal(xc_map_format(&map, NULL, 0), -ENOBUFS);
+        xc_map_init(&map);
+        assert_int_equal(xc_map_format(&map, buf, 1), 0);
+        assert_int_equal(xc_map_format(&map, NULL, 0), -ENOBUFS);
         /* an inconsistent map is not written */
         map.slot[1] = map.slot[2] = 4;
-        assert_int_equal(xen_channel_map_format(&map, buf, sizeof(buf)), -EINVAL);
-        assert_int_equal(xen_channel_map_format(NULL, buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(xc_map_format(&map, buf, sizeof(buf)), -EINVAL);
+        assert_int_equal(xc_map_format(NULL, buf, sizeof(buf)), -EINVAL);
 }
 
 struct text_case {
@@ -409,8 +409,14 @@ struct text_case {
         size_t len; /* 0: strlen */
 };
 
-#define TC(s) { s, 0 }
-#define TCL(s) { s, sizeof(s) - 1 }
+#define TC(s)        \
+        {            \
+                s, 0 \
+        }
+#define TCL(s)                   \
+        {                        \
+                s, sizeof(s) - 1 \
+        }
 
 static const struct text_case malformed[] = {
         TC("1"),
@@ -433,15 +439,15 @@ static const struct text_case malformed[] = {
         TC("1 +1\n"),
         TC("01 1\n"),
         TC("1 01\n"),
-        TC("0 1\n"),          /* devid 0 */
-        TC("10 1\n"),         /* devid >= 10 */
-        TC("1 0\n"),          /* slot 0 is the primary */
-        TC("1 16\n"),         /* past the slots */
+        TC("0 1\n"),  /* devid 0 */
+        TC("10 1\n"), /* devid >= 10 */
+        TC("1 0\n"),  /* slot 0 is the primary */
+        TC("1 16\n"), /* past the slots */
         TC("1 99999999999999999999\n"),
         TC("99999999999999999999 1\n"),
-        TC("1 1\n1 2\n"),     /* duplicate devid */
+        TC("1 1\n1 2\n"), /* duplicate devid */
         TC("1 1\n1 1\n"),
-        TC("1 1\n2 1\n"),     /* duplicate slot */
+        TC("1 1\n2 1\n"), /* duplicate slot */
         TC("3 5\n1 2\n7 5\n"),
         TCL("1 1\0"),
         TCL("1\0 1\n"),
@@ -456,15 +462,15 @@ static const struct text_case malformed[] = {
 
 static void test_parse_malformed(void **state)
 {
-        struct xen_channel_map map, copy;
+        struct xc_map map, copy;
 
-        xen_channel_map_init(&map);
+        xc_map_init(&map);
         map.slot[4] = 7;
         copy = map;
         for (size_t i = 0; i < ARRAY_SIZE(malformed); i++) {
                 const char *t = malformed[i].text;
                 size_t len = malformed[i].len ? malformed[i].len : strlen(t);
-                int r = xen_channel_map_parse(&map, t, len);
+                int r = xc_map_parse(&map, t, len);
 
                 if (r != -EINVAL)
                         print_error("case %zu \"%s\": got %d\n", i, t, r);
@@ -472,8 +478,8 @@ static void test_parse_malformed(void **state)
                 /* left untouched */
                 assert_memory_equal(&map, &copy, sizeof(map));
         }
-        assert_int_equal(xen_channel_map_parse(NULL, "1 1\n", 4), -EINVAL);
-        assert_int_equal(xen_channel_map_parse(&map, NULL, 4), -EINVAL);
+        assert_int_equal(xc_map_parse(NULL, "1 1\n", 4), -EINVAL);
+        assert_int_equal(xc_map_parse(&map, NULL, 4), -EINVAL);
 }
 
 int main(void)

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "libxenchannel.h"
+#include "xc-core.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -28,8 +28,14 @@ struct name_case {
         enum xen_channel_name_verdict want;
 };
 
-#define NC(s, v) { s, 0, XEN_CHANNEL_NAME_##v }
-#define NCL(s, v) { s, sizeof(s) - 1, XEN_CHANNEL_NAME_##v }
+#define NC(s, v)                           \
+        {                                  \
+                s, 0, XEN_CHANNEL_NAME_##v \
+        }
+#define NCL(s, v)                                      \
+        {                                              \
+                s, sizeof(s) - 1, XEN_CHANNEL_NAME_##v \
+        }
 
 static const struct name_case hostile[] = {
         NC("", EMPTY),
@@ -53,7 +59,7 @@ static const struct name_case hostile[] = {
         NC("a b", BAD_CHAR),
         NC(" a", BAD_FIRST),
         NC("a ", BAD_CHAR),
-        NC("\xc3\xa4", NOT_ASCII),          /* ä in UTF-8 */
+        NC("\xc3\xa4", NOT_ASCII), /* ä in UTF-8 */
         NC("a\xc3\xa4", NOT_ASCII),
         NC("\xff", NOT_ASCII),
         NC("org.qemu\xe2\x80\x8b.ga", NOT_ASCII), /* zero-width space */
@@ -126,8 +132,8 @@ static void check_case(const char *name, size_t len, enum xen_channel_name_verdi
                 for (size_t i = 0; i < len && i < 15; i++)
                         snprintf(shown + strlen(shown), sizeof(shown) - strlen(shown), "%02x ",
                                  (unsigned char)name[i]);
-                print_error("name [%s] (len %zu): got %d (%s), want %d (%s)\n", shown, len, got,
-                            xen_channel_name_verdict_str(got), want,
+                print_error("name [%s] (len %zu): got %d (%s), want %d (%s)\n", shown, len,
+                            got, xen_channel_name_verdict_str(got), want,
                             xen_channel_name_verdict_str(want));
         }
         assert_int_equal(got, want);
@@ -143,7 +149,7 @@ static void test_hostile_names(void **state)
                 check_case(c->name, len, c->want);
                 /* The convenience function agrees when there is no NUL inside. */
                 if (!memchr(c->name, '\0', len))
-                        assert_int_equal(xen_channel_name_valid(c->name), -EINVAL);
+                        assert_int_equal(xc_name_valid(c->name), -EINVAL);
         }
 }
 
@@ -151,7 +157,7 @@ static void test_accepted_names(void **state)
 {
         for (size_t i = 0; i < ARRAY_SIZE(accepted); i++) {
                 check_case(accepted[i], strlen(accepted[i]), XEN_CHANNEL_NAME_OK);
-                assert_int_equal(xen_channel_name_valid(accepted[i]), 0);
+                assert_int_equal(xc_name_valid(accepted[i]), 0);
         }
 }
 
@@ -160,15 +166,16 @@ static void test_embedded_nul(void **state)
 {
         static const char n[] = "org.qemu.guest_agent.0\0evil";
 
-        assert_int_equal(xen_channel_name_check(n, sizeof(n) - 1), XEN_CHANNEL_NAME_EMBEDDED_NUL);
+        assert_int_equal(xen_channel_name_check(n, sizeof(n) - 1),
+                         XEN_CHANNEL_NAME_EMBEDDED_NUL);
         assert_int_equal(xen_channel_name_check(n, strlen(n)), XEN_CHANNEL_NAME_OK);
-        assert_int_equal(xen_channel_name_valid(n), 0);
+        assert_int_equal(xc_name_valid(n), 0);
         /* len 0 is empty even with bytes behind it; a NULL name is empty too */
         assert_int_equal(xen_channel_name_check("abc", 0), XEN_CHANNEL_NAME_EMPTY);
         assert_int_equal(xen_channel_name_check(NULL, 0), XEN_CHANNEL_NAME_EMPTY);
         assert_int_equal(xen_channel_name_check(NULL, 5), XEN_CHANNEL_NAME_EMPTY);
-        assert_int_equal(xen_channel_name_valid(NULL), -EINVAL);
-        assert_int_equal(xen_channel_name_valid(""), -EINVAL);
+        assert_int_equal(xc_name_valid(NULL), -EINVAL);
+        assert_int_equal(xc_name_valid(""), -EINVAL);
 }
 
 static void test_length_limits(void **state)
@@ -177,7 +184,8 @@ static void test_length_limits(void **state)
 
         memset(buf, 'a', sizeof(buf));
         assert_int_equal(xen_channel_name_check(buf, 1), XEN_CHANNEL_NAME_OK);
-        assert_int_equal(xen_channel_name_check(buf, XEN_CHANNEL_NAME_MAX), XEN_CHANNEL_NAME_OK);
+        assert_int_equal(xen_channel_name_check(buf, XEN_CHANNEL_NAME_MAX),
+                         XEN_CHANNEL_NAME_OK);
         assert_int_equal(xen_channel_name_check(buf, XEN_CHANNEL_NAME_MAX + 1),
                          XEN_CHANNEL_NAME_TOO_LONG);
         assert_int_equal(xen_channel_name_check(buf, sizeof(buf)), XEN_CHANNEL_NAME_TOO_LONG);
@@ -191,13 +199,13 @@ static void test_length_limits(void **state)
 
         /* NUL-terminated: exactly at and one past the limit, and very long */
         buf[XEN_CHANNEL_NAME_MAX] = '\0';
-        assert_int_equal(xen_channel_name_valid(buf), 0);
+        assert_int_equal(xc_name_valid(buf), 0);
         buf[XEN_CHANNEL_NAME_MAX] = 'a';
         buf[XEN_CHANNEL_NAME_MAX + 1] = '\0';
-        assert_int_equal(xen_channel_name_valid(buf), -EINVAL);
+        assert_int_equal(xc_name_valid(buf), -EINVAL);
         buf[XEN_CHANNEL_NAME_MAX + 1] = 'a';
         buf[sizeof(buf) - 1] = '\0';
-        assert_int_equal(xen_channel_name_valid(buf), -EINVAL);
+        assert_int_equal(xc_name_valid(buf), -EINVAL);
 }
 
 /* systemd escapes "-" as "\x2d"; the device alias must stay <= 255 characters. */
@@ -222,7 +230,8 @@ static void test_escaped_length(void **state)
         memset(buf, 'b', sizeof(buf));
         for (int i = 1; i <= 33; i++)
                 buf[i * 3] = '-';
-        assert_int_equal(xen_channel_name_check(buf, XEN_CHANNEL_NAME_MAX), XEN_CHANNEL_NAME_OK);
+        assert_int_equal(xen_channel_name_check(buf, XEN_CHANNEL_NAME_MAX),
+                         XEN_CHANNEL_NAME_OK);
         buf[100] = '-';
         assert_int_equal(xen_channel_name_check(buf, XEN_CHANNEL_NAME_MAX),
                          XEN_CHANNEL_NAME_UNIT_TOO_LONG);
@@ -261,26 +270,26 @@ static void test_every_byte(void **state)
                 enum xen_channel_name_verdict want;
 
                 /* as first character */
-                want = cls != XEN_CHANNEL_NAME_OK ? cls :
-                       model_alnum(c)             ? XEN_CHANNEL_NAME_OK :
-                                                    XEN_CHANNEL_NAME_BAD_FIRST;
+                want = cls != XEN_CHANNEL_NAME_OK ? cls
+                       : model_alnum(c)           ? XEN_CHANNEL_NAME_OK
+                                                  : XEN_CHANNEL_NAME_BAD_FIRST;
                 check_case(first, 2, want);
                 ok_first += want == XEN_CHANNEL_NAME_OK;
                 /* alone: first and last at once */
                 check_case(alone, 1, want);
 
                 /* as middle character */
-                want = cls != XEN_CHANNEL_NAME_OK ? cls :
-                       inner                      ? XEN_CHANNEL_NAME_OK :
-                                                    XEN_CHANNEL_NAME_BAD_CHAR;
+                want = cls != XEN_CHANNEL_NAME_OK ? cls
+                       : inner                    ? XEN_CHANNEL_NAME_OK
+                                                  : XEN_CHANNEL_NAME_BAD_CHAR;
                 check_case(middle, 3, want);
                 ok_middle += want == XEN_CHANNEL_NAME_OK;
 
                 /* as last character */
-                want = cls != XEN_CHANNEL_NAME_OK ? cls :
-                       c == '.'                   ? XEN_CHANNEL_NAME_BAD_LAST :
-                       inner                      ? XEN_CHANNEL_NAME_OK :
-                                                    XEN_CHANNEL_NAME_BAD_CHAR;
+                want = cls != XEN_CHANNEL_NAME_OK ? cls
+                       : c == '.'                 ? XEN_CHANNEL_NAME_BAD_LAST
+                       : inner                    ? XEN_CHANNEL_NAME_OK
+                                                  : XEN_CHANNEL_NAME_BAD_CHAR;
                 check_case(last, 2, want);
         }
         assert_int_equal(ok_first, 62);
@@ -321,7 +330,9 @@ static void test_random_accepted_are_safe(void **state)
                 for (size_t i = 0; i < len; i++) {
                         seed = seed * 1103515245u + 12345u;
                         /* mostly letters so that long names get accepted too */
-                        buf[i] = (seed >> 16) % 4 ? 'a' : alphabet[(seed >> 18) % (sizeof(alphabet) - 1)];
+                        buf[i] = (seed >> 16) % 4
+                                         ? 'a'
+                                         : alphabet[(seed >> 18) % (sizeof(alphabet) - 1)];
                 }
                 if (xen_channel_name_check(buf, len) != XEN_CHANNEL_NAME_OK)
                         continue;
@@ -351,9 +362,10 @@ static void test_verdict_strings(void **state)
                         assert_string_not_equal(s, seen[w]);
                 seen[v] = s;
         }
-        assert_string_equal(xen_channel_name_verdict_str(XEN_CHANNEL_NAME_SLASH), "contains '/'");
+        assert_string_equal(xen_channel_name_verdict_str(XEN_CHANNEL_NAME_SLASH),
+                            "contains '/'");
         assert_non_null(xen_channel_name_verdict_str(XEN_CHANNEL_NAME_UNIT_TOO_LONG + 1));
-        assert_non_null(xen_channel_name_verdict_str((enum xen_channel_name_verdict)-1));
+        assert_non_null(xen_channel_name_verdict_str((enum xen_channel_name_verdict) - 1));
         assert_non_null(xen_channel_name_verdict_str((enum xen_channel_name_verdict)100000));
 }
 

@@ -32,25 +32,25 @@
 #include <time.h>
 #include <xenstore.h>
 
-#include "xen-channel-private.h"
+#include "../xc-private.h"
 
 enum xs_phase {
-        PHASE_OPEN,     /* in xs_open(), not cancellable */
-        PHASE_READ,     /* in xs_read(), cancellable */
-        PHASE_DONE,     /* result ready */
+        PHASE_OPEN, /* in xs_open(), not cancellable */
+        PHASE_READ, /* in xs_read(), cancellable */
+        PHASE_DONE, /* result ready */
 };
 
 struct xs_job {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         enum xs_phase phase;
-        bool abandoned;         /* caller gave up during PHASE_OPEN */
+        bool abandoned; /* caller gave up during PHASE_OPEN */
         char path[64];
         /* Results, valid in PHASE_DONE. */
         char *value;
         unsigned int len;
-        int open_errno;         /* xs_open() failed */
-        int read_errno;         /* xs_read() failed */
+        int open_errno; /* xs_open() failed */
+        int read_errno; /* xs_read() failed */
         /* Worker-private. */
         struct xs_handle *xsh;
         struct sigaction saved_sigpipe;
@@ -234,8 +234,35 @@ static int read_error(int e)
         }
 }
 
-XC_EXPORT int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
-                                       char **name, size_t *len)
+/* Record a failed read of job->path with the sentence a user can act on. */
+static int read_failed(struct xen_channel_ctx *ctx, int devid, const char *key, int r)
+{
+        switch (r) {
+        case -ETIMEDOUT:
+                return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
+                               "xenstore did not answer within %d ms (reading %s); is "
+                               "xenstored running?",
+                               ctx->timeout_ms, key);
+        case -EHOSTDOWN:
+                return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
+                               "cannot connect to xenstore (no xenstored socket, no "
+                               "/dev/xen/xenbus): not a Xen guest?");
+        case -EACCES:
+        case -EPERM:
+                return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
+                               "xenstore refused to read %s: %s", key, strerror(-r));
+        case -EIO:
+                return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
+                               "xenstore sent a malformed reply or hung up (reading %s)", key);
+        case -ENOMEM:
+                return xc_fail(ctx, r, XC_OBJ_NONE, devid, key, "out of memory");
+        default:
+                return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
+                               "reading %s from xenstore failed: %s", key, strerror(-r));
+        }
+}
+
+int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len)
 {
         struct timespec start, deadline;
         struct xs_job *job;
@@ -243,18 +270,18 @@ XC_EXPORT int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
         bool finished, detached;
         int r;
 
-        if (!ctx || !name || !len || devid < XEN_CHANNEL_DEVID_MIN ||
-            devid > XEN_CHANNEL_DEVID_MAX)
+        if (!ctx || !name || !len || !xc_devid_valid(devid))
                 return -EINVAL;
         job = job_new(devid);
         if (!job)
-                return -ENOMEM;
+                return read_failed(ctx, devid, "a console name", -ENOMEM);
 
         clock_gettime(CLOCK_MONOTONIC, &start);
         deadline_after(&deadline, ctx->timeout_ms);
         dbg(ctx, "xenstore request 1/1: read %s (bound %d ms)", job->path, ctx->timeout_ms);
         r = start_worker(job, &thread);
         if (r < 0) {
+                r = read_failed(ctx, devid, job->path, r);
                 job_free(job);
                 return r;
         }
@@ -264,18 +291,21 @@ XC_EXPORT int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
         if (!finished) {
                 dbg(ctx, "xenstore read %s: no answer after %ld us, gave up (%s)", job->path,
                     elapsed_us(&start), detached ? "still connecting" : "cancelled");
+                r = read_failed(ctx, devid, job->path, -ETIMEDOUT);
                 if (!detached)
                         job_free(job);
-                return -ETIMEDOUT;
+                return r;
         }
 
         if (job->open_errno) {
                 dbg(ctx, "xenstore: xs_open failed: %s", strerror(job->open_errno));
-                r = -EHOSTDOWN;
+                r = read_failed(ctx, devid, job->path, -EHOSTDOWN);
         } else if (!job->value) {
                 r = read_error(job->read_errno);
-                dbg(ctx, "xenstore read %s: %s (%ld us)", job->path,
-                    strerror(job->read_errno), elapsed_us(&start));
+                dbg(ctx, "xenstore read %s: %s (%ld us)", job->path, strerror(job->read_errno),
+                    elapsed_us(&start));
+                if (r != -ENOENT)
+                        r = read_failed(ctx, devid, job->path, r);
         } else {
                 dbg(ctx, "xenstore read %s: %u bytes (%ld us)", job->path, job->len,
                     elapsed_us(&start));
@@ -285,5 +315,20 @@ XC_EXPORT int xen_channel_xs_read_name(struct xen_channel_ctx *ctx, int devid,
                 r = 0;
         }
         job_free(job);
+        return r;
+}
+
+int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name)
+{
+        size_t len = 0;
+        int r = xc_xs_read_name(ctx, devid, name, &len);
+
+        if (r < 0)
+                return r;
+        r = xc_name_accept(ctx, devid, *name, len);
+        if (r < 0) {
+                free(*name);
+                *name = NULL;
+        }
         return r;
 }

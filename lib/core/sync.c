@@ -8,68 +8,65 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "state-internal.h"
+#include "links.h"
 
 enum name_status { NAME_NONE, NAME_OK, NAME_UNKNOWN };
 
 struct sync_job {
-        bool bound[XEN_CHANNEL_DEVID_MAX + 1];
-        enum name_status status[XEN_CHANNEL_DEVID_MAX + 1];
-        char name[XEN_CHANNEL_DEVID_MAX + 1][XEN_CHANNEL_NAME_MAX + 1];
-        int first_err;
+        bool bound[XC_DEVID_MAX + 1];
+        enum name_status status[XC_DEVID_MAX + 1];
+        char name[XC_DEVID_MAX + 1][XEN_CHANNEL_NAME_MAX + 1];
+        struct xc_error first; /* the first fault; first.err 0 while none */
 };
 
-static void note_err(struct sync_job *job, int r)
+/* A fault of one console (recorded in ctx by the call that returned r): say
+ * it now, since sync goes on with the others, and keep the first. */
+static void note_err(struct xen_channel_ctx *ctx, struct sync_job *job, int r)
 {
-        if (r < 0 && job->first_err == 0)
-                job->first_err = r;
+        if (r >= 0)
+                return;
+        xc_log_error(ctx);
+        if (job->first.err == 0)
+                job->first = *xc_last_error(ctx);
 }
 
 /* One xenstore request per bound console; no lock held meanwhile. */
 static void read_names(struct xen_channel_ctx *ctx, struct sync_job *job)
 {
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
-                enum xen_channel_name_verdict v;
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 char *name = NULL;
-                size_t len = 0;
                 int r;
 
                 job->status[d] = NAME_NONE;
                 if (!job->bound[d])
                         continue;
-                r = xen_channel_xs_read_name(ctx, d, &name, &len);
+                r = xc_read_channel_name(ctx, d, &name);
                 if (r == -ENOENT) {
                         dbg(ctx, "console-%d has no name: not a channel", d);
                         continue;
                 }
+                note_err(ctx, job, r);
                 if (r < 0) {
-                        err(ctx, "console-%d: cannot read its name from xenstore: %s", d,
-                            strerror(-r));
-                        job->status[d] = NAME_UNKNOWN;
-                        note_err(job, r);
+                        /* A rejected name is no name; an unread one may
+                         * still be the one in the names file. */
+                        if (xc_last_error(ctx)->obj != XC_OBJ_NAME)
+                                job->status[d] = NAME_UNKNOWN;
                         continue;
                 }
-                v = xen_channel_name_check(name, len);
-                if (v != XEN_CHANNEL_NAME_OK) {
-                        err(ctx, "console-%d: refusing its channel name: %s", d,
-                            xen_channel_name_verdict_str(v));
-                        note_err(job, -EINVAL);
-                } else {
-                        memcpy(job->name[d], name, len);
-                        job->name[d][len] = '\0';
-                        job->status[d] = NAME_OK;
-                }
+                snprintf(job->name[d], sizeof(job->name[d]), "%s", name);
+                job->status[d] = NAME_OK;
                 free(name);
         }
 }
 
 static bool name_claimed(const struct xc_claims *claims, const char *name)
 {
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
                 if (claims->c[d].used && strcmp(claims->c[d].name, name) == 0)
                         return true;
         return false;
@@ -100,13 +97,17 @@ static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_clai
         DIR *dir;
 
         if (fd < 0 || !(dir = fdopendir(fd))) {
+                int r = -errno;
+
                 if (fd >= 0)
                         close(fd);
-                note_err(job, -errno);
+                note_err(ctx, job,
+                         xc_fail(ctx, r, XC_OBJ_LINK_DIR, 0, NULL,
+                                 "cannot read the link folder: %s", strerror(-r)));
                 return;
         }
         while ((de = readdir(dir))) {
-                char target[64];
+                char target[64], path[PATH_MAX];
                 ssize_t n;
 
                 if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) ||
@@ -118,13 +119,18 @@ static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_clai
                 target[n] = '\0';
                 if (xc_link_target_slot(target) < 0 || name_claimed(claims, de->d_name))
                         continue;
+                xc_link_path(ctx, de->d_name, path, sizeof(path));
                 if (unlinkat(link_fd, de->d_name, 0) < 0) {
-                        err(ctx, "cannot remove %s/%s/%s: %s", ctx->dev_dir, XC_LINK_DIR,
-                            de->d_name, strerror(errno));
-                        note_err(job, -errno);
+                        int r = -errno;
+
+                        note_err(ctx, job,
+                                 xc_fail(ctx, r, XC_OBJ_LINK, 0, path, "cannot remove %s: %s",
+                                         path, strerror(-r)));
                 } else {
-                        info(ctx, "removed %s/%s/%s (no bound console carries it)",
-                             ctx->dev_dir, XC_LINK_DIR, de->d_name);
+                        notice(ctx,
+                               "removed link %s (was -> %s; no bound console carries "
+                               "it)",
+                               path, target);
                 }
         }
         closedir(dir);
@@ -133,7 +139,7 @@ static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_clai
 /* Under the lock: claims from the names just read, links, sweep. */
 static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
 {
-        struct xen_channel_map map;
+        struct xc_map map;
         struct xc_claims claims;
         bool any = false;
         int link_fd, linked = 0, r;
@@ -144,7 +150,7 @@ static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
         xc_claims_load(ctx, run_fd, &claims);
         /* Drop claims of consoles gone or without a (valid) name first, so
          * that they hand nothing over; keep those whose read failed. */
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 if (!job->bound[d] || job->status[d] == NAME_NONE)
                         claims.c[d].used = false;
                 else if (job->status[d] == NAME_UNKNOWN && claims.c[d].used &&
@@ -162,23 +168,25 @@ static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
                 return link_fd;
         /* Ascending devid: a lower console's claim is current before a
          * higher one with the same name is looked at. */
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 int slot = map.slot[d];
 
                 if (job->status[d] != NAME_OK)
                         continue;
-                if (slot < 0 || slot >= XEN_CHANNEL_HVC_TTYS) {
-                        err(ctx, "console-%d (\"%s\"): hvc slot %d has no tty; no link", d,
-                            job->name[d], slot);
+                if (slot < 0 || slot >= XC_HVC_TTYS) {
                         claims.c[d].used = false;
-                        note_err(job, -ENXIO);
+                        note_err(ctx, job,
+                                 xc_fail(ctx, -ENXIO, XC_OBJ_CONSOLE, d, NULL,
+                                         "channel \"%s\": hvc slot %d has no tty; "
+                                         "no link",
+                                         job->name[d], slot));
                         continue;
                 }
                 r = xc_link_claim_locked(ctx, link_fd, &claims, job->bound, job->name[d], d,
                                          slot);
                 if (r == 0)
                         linked++;
-                note_err(job, r);
+                note_err(ctx, job, r);
         }
         sweep(ctx, link_fd, &claims, job);
         close(link_fd);
@@ -186,22 +194,28 @@ static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
         return r < 0 ? r : linked;
 }
 
-XC_EXPORT int xen_channel_sync(struct xen_channel_ctx *ctx)
+int xc_sync(struct xen_channel_ctx *ctx)
 {
-        struct sync_job job = { .first_err = 0 };
+        struct sync_job job;
         struct xc_lock lock;
         int r;
 
-        r = xen_channel_bound_consoles(ctx, job.bound);
+        memset(&job, 0, sizeof(job));
+        r = xc_bound_consoles(ctx, job.bound);
         if (r < 0)
                 return r;
         read_names(ctx, &job);
         r = xc_lock_take(ctx, &lock);
+        if (r >= 0) {
+                r = apply(ctx, lock.run_fd, &job);
+                xc_lock_release(&lock);
+        }
+        /* A fault of the whole pass wins over a per-console one: it is the
+         * reason nothing (or not all) was done. */
         if (r < 0)
                 return r;
-        r = apply(ctx, lock.run_fd, &job);
-        xc_lock_release(&lock);
-        if (r < 0)
+        if (job.first.err == 0)
                 return r;
-        return job.first_err < 0 ? job.first_err : r;
+        ctx->error = job.first;
+        return job.first.err;
 }

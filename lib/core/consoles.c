@@ -9,10 +9,10 @@
 #include <libudev.h>
 #include <string.h>
 
-#include "xen-channel-private.h"
+#include "../xc-private.h"
 
 static void note_device(struct xen_channel_ctx *ctx, struct udev_device *dev,
-                        bool bound[XEN_CHANNEL_DEVID_MAX + 1])
+                        bool bound[XC_DEVID_MAX + 1])
 {
         const char *sysname = udev_device_get_sysname(dev);
         const char *driver = udev_device_get_driver(dev);
@@ -20,13 +20,13 @@ static void note_device(struct xen_channel_ctx *ctx, struct udev_device *dev,
 
         if (!sysname || !driver || strcmp(driver, "xenconsole") != 0)
                 return;
-        devid = xen_channel_parse_devid(sysname);
+        devid = xc_parse_devid(sysname);
         if (devid == -ERANGE) {
                 warning(ctx, "%s: devid outside %d..%d, the kernel cannot probe it; ignored",
-                        sysname, XEN_CHANNEL_DEVID_MIN, XEN_CHANNEL_DEVID_MAX);
+                        sysname, XC_DEVID_MIN, XC_DEVID_MAX);
                 return;
         }
-        if (devid < XEN_CHANNEL_DEVID_MIN || devid > XEN_CHANNEL_DEVID_MAX)
+        if (devid < XC_DEVID_MIN || devid > XC_DEVID_MAX)
                 return;
         bound[devid] = true;
 }
@@ -40,27 +40,27 @@ static void note_device(struct xen_channel_ctx *ctx, struct udev_device *dev,
  */
 #define XEN_BUS_DEVICES "/sys/bus/xen/devices"
 
-XC_EXPORT int xen_channel_bound_consoles(struct xen_channel_ctx *ctx,
-                                         bool bound[XEN_CHANNEL_DEVID_MAX + 1])
+int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1])
 {
         struct udev *udev;
         struct dirent *de;
         DIR *dir;
         int r = 0;
 
-        memset(bound, 0, sizeof(bool) * (XEN_CHANNEL_DEVID_MAX + 1));
+        memset(bound, 0, sizeof(bool) * (XC_DEVID_MAX + 1));
         dir = opendir(XEN_BUS_DEVICES);
         if (!dir) {
                 if (errno == ENOENT)
-                        return 0;       /* no xen bus: no consoles */
+                        return 0; /* no xen bus: no consoles */
                 r = -errno;
-                err(ctx, "cannot list %s: %s", XEN_BUS_DEVICES, strerror(-r));
-                return r;
+                return xc_fail(ctx, r, XC_OBJ_SYSFS, 0, XEN_BUS_DEVICES, "cannot list %s: %s",
+                               XEN_BUS_DEVICES, strerror(-r));
         }
         udev = udev_new();
         if (!udev) {
                 closedir(dir);
-                return -ENOMEM;
+                return xc_fail(ctx, -ENOMEM, XC_OBJ_SYSFS, 0, XEN_BUS_DEVICES,
+                               "cannot start libudev: out of memory");
         }
         while ((de = readdir(dir))) {
                 struct udev_device *dev;
@@ -69,7 +69,7 @@ XC_EXPORT int xen_channel_bound_consoles(struct xen_channel_ctx *ctx,
                         continue;
                 dev = udev_device_new_from_subsystem_sysname(udev, "xen", de->d_name);
                 if (!dev)
-                        continue;       /* vanished meanwhile: not bound */
+                        continue; /* vanished meanwhile: not bound */
                 note_device(ctx, dev, bound);
                 udev_device_unref(dev);
         }

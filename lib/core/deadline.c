@@ -4,7 +4,7 @@
 #include <limits.h>
 #include <time.h>
 
-#include "xen-channel-private.h"
+#include "../xc-private.h"
 
 static long long now_ms(void)
 {

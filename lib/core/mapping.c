@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Console devids and the hvc slot mapping: pure functions over data, no I/O.
+ * Console devids, tty names and the hvc slot mapping: pure functions over
+ * data, no I/O.
  *
  * What the kernel does (read in Linux drivers/tty/hvc/, 6.x):
  *
@@ -25,7 +26,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "xen-channel-private.h"
+#include "../xc-private.h"
 
 /*
  * Parse a plain decimal devid: digits only, no sign, no spaces, no leading
@@ -53,7 +54,7 @@ static const char *skip_prefix(const char *s, const char *prefix)
         return strncmp(s, prefix, n) == 0 ? s + n : NULL;
 }
 
-XC_EXPORT int xen_channel_parse_devid(const char *ref)
+int xc_parse_devid(const char *ref)
 {
         static const char *const prefixes[] = {
                 "/sys/devices/console-",
@@ -72,52 +73,51 @@ XC_EXPORT int xen_channel_parse_devid(const char *ref)
         return parse_devid_number(ref);
 }
 
-XC_EXPORT int xen_channel_hvc_first_free(const bool used[XEN_CHANNEL_HVC_SLOTS])
+int xc_hvc_first_free(const bool used[XC_HVC_SLOTS])
 {
         if (!used)
                 return -EINVAL;
-        for (int i = 0; i < XEN_CHANNEL_HVC_SLOTS; i++)
+        for (int i = 0; i < XC_HVC_SLOTS; i++)
                 if (!used[i])
                         return i;
         return -ENOSPC;
 }
 
-XC_EXPORT void xen_channel_map_init(struct xen_channel_map *map)
+void xc_map_init(struct xc_map *map)
 {
         if (!map)
                 return;
-        for (int d = 0; d <= XEN_CHANNEL_DEVID_MAX; d++)
+        for (int d = 0; d <= XC_DEVID_MAX; d++)
                 map->slot[d] = -1;
 }
 
 /*
  * A map is consistent when devid 0 holds nothing, every slot is -1 or
- * 1..XEN_CHANNEL_HVC_SLOTS-1 (0 is the primary console) and no two devids
+ * 1..XC_HVC_SLOTS-1 (0 is the primary console) and no two devids
  * share a slot. Fills used[] (with the primary's slot 0 marked).
  */
-static int map_check(const struct xen_channel_map *map, bool used[XEN_CHANNEL_HVC_SLOTS])
+static int map_check(const struct xc_map *map, bool used[XC_HVC_SLOTS])
 {
-        memset(used, 0, XEN_CHANNEL_HVC_SLOTS * sizeof(used[0]));
+        memset(used, 0, XC_HVC_SLOTS * sizeof(used[0]));
         used[0] = true;
         if (map->slot[0] != -1)
                 return -EINVAL;
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 int s = map->slot[d];
 
                 if (s == -1)
                         continue;
-                if (s < 1 || s >= XEN_CHANNEL_HVC_SLOTS || used[s])
+                if (s < 1 || s >= XC_HVC_SLOTS || used[s])
                         return -EINVAL;
                 used[s] = true;
         }
         return 0;
 }
 
-XC_EXPORT int xen_channel_map_update(struct xen_channel_map *map,
-                                     const bool bound[XEN_CHANNEL_DEVID_MAX + 1])
+int xc_map_update(struct xc_map *map, const bool bound[XC_DEVID_MAX + 1])
 {
-        bool used[XEN_CHANNEL_HVC_SLOTS];
-        struct xen_channel_map next;
+        bool used[XC_HVC_SLOTS];
+        struct xc_map next;
         int added = 0;
         int r;
 
@@ -130,19 +130,19 @@ XC_EXPORT int xen_channel_map_update(struct xen_channel_map *map,
         /* Work on a copy so that map is untouched on error. */
         next = *map;
         /* Unbound consoles went through hvc_remove(): their slots are free. */
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 if (!bound[d] && next.slot[d] >= 0) {
                         used[next.slot[d]] = false;
                         next.slot[d] = -1;
                 }
         }
         /* New consoles, in probe order, each take the first free slot. */
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 int s;
 
                 if (!bound[d] || next.slot[d] >= 0)
                         continue;
-                s = xen_channel_hvc_first_free(used);
+                s = xc_hvc_first_free(used);
                 if (s < 0)
                         return s; /* cannot happen: 9 devids + primary < 16 slots */
                 used[s] = true;
@@ -172,6 +172,30 @@ int xc_parse_small_uint(const char **p, const char *end)
         return v;
 }
 
+/* The one parser of "hvcM": the udev properties, the link targets and the
+ * files of the run folder all go through it. */
+int xc_parse_tty(const char *tty)
+{
+        const char *p, *end;
+        int slot;
+
+        if (!tty || strncmp(tty, "hvc", 3) != 0)
+                return -EINVAL;
+        p = tty + 3;
+        end = p + strlen(p);
+        slot = xc_parse_small_uint(&p, end);
+        if (slot < 0 || p != end || slot >= XC_HVC_SLOTS)
+                return -EINVAL;
+        return slot;
+}
+
+int xc_link_target_slot(const char *target)
+{
+        if (!target || strncmp(target, "../", 3) != 0)
+                return -EINVAL;
+        return xc_parse_tty(target + 3);
+}
+
 /* One line "devid slot" followed by "\n" or the end of the text. */
 static int parse_line(const char **p, const char *end, int *devid, int *slot)
 {
@@ -193,17 +217,17 @@ static int parse_line(const char **p, const char *end, int *devid, int *slot)
         return 0;
 }
 
-XC_EXPORT int xen_channel_map_parse(struct xen_channel_map *map, const char *text, size_t len)
+int xc_map_parse(struct xc_map *map, const char *text, size_t len)
 {
-        bool used[XEN_CHANNEL_HVC_SLOTS];
-        struct xen_channel_map next;
+        bool used[XC_HVC_SLOTS];
+        struct xc_map next;
         const char *p = text;
         const char *end;
 
         if (!map || (!text && len > 0))
                 return -EINVAL;
         end = text + len;
-        xen_channel_map_init(&next);
+        xc_map_init(&next);
         while (p < end) {
                 int devid, slot;
 
@@ -211,7 +235,7 @@ XC_EXPORT int xen_channel_map_parse(struct xen_channel_map *map, const char *tex
                         return -EINVAL;
                 if (!xc_devid_valid(devid))
                         return -EINVAL;
-                if (slot < 1 || slot >= XEN_CHANNEL_HVC_SLOTS)
+                if (slot < 1 || slot >= XC_HVC_SLOTS)
                         return -EINVAL;
                 if (next.slot[devid] != -1)
                         return -EINVAL; /* duplicate devid */
@@ -224,16 +248,16 @@ XC_EXPORT int xen_channel_map_parse(struct xen_channel_map *map, const char *tex
         return 0;
 }
 
-XC_EXPORT int xen_channel_map_format(const struct xen_channel_map *map, char *buf, size_t size)
+int xc_map_format(const struct xc_map *map, char *buf, size_t size)
 {
-        bool used[XEN_CHANNEL_HVC_SLOTS];
+        bool used[XC_HVC_SLOTS];
         size_t len = 0;
 
         if (!map || (!buf && size > 0))
                 return -EINVAL;
         if (map_check(map, used) < 0)
                 return -EINVAL;
-        for (int d = XEN_CHANNEL_DEVID_MIN; d <= XEN_CHANNEL_DEVID_MAX; d++) {
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 int n;
 
                 if (map->slot[d] < 0)

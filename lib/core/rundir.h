@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The run folder (rundir.c): the only module that opens, locks, reads or
+ * writes anything in it. Used by tty.c, links.c, sync.c and list.c.
+ *
+ * Layout (<run_dir>, 0755):
+ *   lock    flock()ed around every change of state, names and links
+ *   state   "devid slot" lines: the hvc slot each bound console holds
+ *   names   "devid slot name" lines: every console that asked for a link
+ *           (also the losers of a name clash), for the hand-over on remove
+ *
+ * Files are replaced atomically (temp file + rename) under the lock, so a
+ * reader without the lock (list) sees whole files. One policy for a file
+ * that cannot be read or parsed: a warning naming it, and it counts as
+ * empty (the next change under the lock writes it anew).
+ */
+#ifndef XC_RUNDIR_H
+#define XC_RUNDIR_H
+
+#include <stdbool.h>
+
+#include "../xc-private.h"
+
+/* A held run-folder lock. */
+struct xc_lock {
+        int run_fd;  /* O_DIRECTORY fd of the run folder */
+        int lock_fd; /* the flock()ed file */
+};
+
+/*
+ * Open (and create 0755 if missing) the run folder and take the lock,
+ * retrying for at most the context timeout: -EBUSY when another helper
+ * kept it longer, -ENOTDIR when the run folder is a symlink/not a folder.
+ */
+int xc_lock_take(struct xen_channel_ctx *ctx, struct xc_lock *lock);
+void xc_lock_release(struct xc_lock *lock);
+
+/* The run folder for reading only, without the lock: an fd, or -1 when it
+ * cannot be opened (then nothing is known from it; not recorded). */
+int xc_run_open_ro(struct xen_channel_ctx *ctx);
+
+/* The state file. Missing, unreadable or corrupt: the empty map. */
+void xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map);
+int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *map);
+/* Under the lock: load the map, bring it in line with bound, save it if it
+ * changed (or was not there). */
+int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
+                           const bool bound[XC_DEVID_MAX + 1], struct xc_map *map);
+
+/* One console that asked for a link (the names file). */
+struct xc_claim {
+        bool used;
+        int slot;
+        char name[XEN_CHANNEL_NAME_MAX + 1];
+};
+
+/* Claims indexed by devid. */
+struct xc_claims {
+        struct xc_claim c[XC_DEVID_MAX + 1];
+};
+
+/* The names file. Missing, unreadable or corrupt: no claims. */
+void xc_claims_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_claims *claims);
+int xc_claims_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_claims *claims);
+
+#endif

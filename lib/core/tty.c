@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Which hvc tty a console holds: the bound consoles, replayed through the
+ * kernel's first-free rule against the saved mapping (rundir.c).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "rundir.h"
+
+int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid)
+{
+        bool bound[XC_DEVID_MAX + 1];
+        struct xc_map map;
+        struct xc_lock lock;
+        int r, slot;
+
+        if (!xc_devid_valid(devid))
+                return xc_fail(ctx, -EINVAL, XC_OBJ_NONE, 0, NULL, "no console %d", devid);
+        /* Enumerate before locking: keep the lock short. */
+        r = xc_bound_consoles(ctx, bound);
+        if (r < 0)
+                return r;
+        r = xc_lock_take(ctx, &lock);
+        if (r < 0)
+                return r;
+        r = xc_state_update_locked(ctx, lock.run_fd, bound, &map);
+        xc_lock_release(&lock);
+        if (r < 0)
+                return r;
+        slot = map.slot[devid];
+        if (!bound[devid] || slot < 0)
+                return xc_fail(ctx, -ENODEV, XC_OBJ_CONSOLE, devid, NULL,
+                               "not bound to the xenconsole driver: its tty cannot be known");
+        if (slot >= XC_HVC_TTYS)
+                return xc_fail(ctx, -ENXIO, XC_OBJ_CONSOLE, devid, NULL,
+                               "it holds hvc slot %d, which has no tty (only hvc0..hvc%d "
+                               "exist)",
+                               slot, XC_HVC_TTYS - 1);
+        dbg(ctx, "console-%d is hvc%d", devid, slot);
+        return slot;
+}
+
+int xc_forget(struct xen_channel_ctx *ctx, int devid)
+{
+        struct xc_map map;
+        struct xc_lock lock;
+        int r;
+
+        if (!xc_devid_valid(devid))
+                return xc_fail(ctx, -EINVAL, XC_OBJ_NONE, 0, NULL, "no console %d", devid);
+        r = xc_lock_take(ctx, &lock);
+        if (r < 0)
+                return r;
+        xc_state_load(ctx, lock.run_fd, &map);
+        if (map.slot[devid] >= 0) {
+                map.slot[devid] = -1;
+                r = xc_state_save(ctx, lock.run_fd, &map);
+        }
+        xc_lock_release(&lock);
+        return r;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The internal core of xen-channel: what the helper, the tool and the tests
+ * call besides the public agent API (libxenchannel.h). Static and hidden:
+ * nothing here is exported from libxenchannel.so, so the devid limit, the
+ * clash policy and the run folder's formats can change without an ABI break.
+ *
+ * Conventions as in the public API: 0 (or a documented non-negative value)
+ * or a negative errno. A core function that fails also records the fault in
+ * the context (struct xc_error, xc_last_error): which object, which path,
+ * and one sentence. It does not log it: the front end logs that sentence
+ * once, with its exit code (see helper/exit.c, tools/exit.c). Events that
+ * are not failures (linked, removed, handed over, a clash) the core logs
+ * itself, through the context's log function.
+ */
+#ifndef XC_CORE_H
+#define XC_CORE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "libxenchannel.h"
+
+/* ---- limits ------------------------------------------------------------- */
+
+/* Devids the kernel accepts: it reads only the last digit of the nodename. */
+#define XC_DEVID_MIN 1
+#define XC_DEVID_MAX 9
+/* hvc slots: 0 is the primary console; only 0..7 have a tty node. */
+#define XC_HVC_SLOTS 16
+#define XC_HVC_TTYS 8
+
+/* The folder below the device folder that holds the links. */
+#define XC_LINK_DIR "xen-channel"
+/* systemd's device unit of a link, around the escaped name (the rules'
+ * ENV{SYSTEMD_ALIAS}): "dev-xen\x2dchannel-<escaped>.device". */
+#define XC_UNIT_PREFIX "dev-xen\\x2dchannel-"
+#define XC_UNIT_SUFFIX ".device"
+
+/* ---- the context beyond the public API (ctx.c) -------------------------- */
+
+/* Upper bound of one xenstore lookup, and of the wait for the run folder
+ * lock (-EBUSY past it), in milliseconds (> 0, else -EINVAL). Default 2000. */
+int xc_ctx_set_timeout_ms(struct xen_channel_ctx *ctx, int timeout_ms);
+int xc_ctx_get_timeout_ms(const struct xen_channel_ctx *ctx);
+/* What $XEN_CHANNEL_LOG (secure_getenv) said, as parsed once at ctx_new:
+ * the priority, -ENOENT when unset or empty, -EINVAL when it named none. */
+int xc_ctx_log_env(const struct xen_channel_ctx *ctx);
+
+/* ---- the error record (error.c) ----------------------------------------- */
+
+/* What a fault is about. */
+enum xc_object {
+        XC_OBJ_NONE = 0, /* an argument, memory, anything else */
+        XC_OBJ_NAME,     /* the channel name broke the grammar */
+        XC_OBJ_XENSTORE, /* reading the name from xenstore (path: the key) */
+        XC_OBJ_CONSOLE,  /* the console: not bound, or its slot has no tty */
+        XC_OBJ_SYSFS,    /* listing the bound consoles (path: the bus folder) */
+        XC_OBJ_RUN_DIR,  /* the run folder */
+        XC_OBJ_RUN_FILE, /* its lock, state or names file */
+        XC_OBJ_DEV_DIR,  /* the device folder */
+        XC_OBJ_LINK_DIR, /* <dev_dir>/xen-channel */
+        XC_OBJ_LINK,     /* <dev_dir>/xen-channel/<name> */
+};
+
+struct xc_error {
+        int err; /* negative errno; 0: nothing recorded */
+        enum xc_object obj;
+        int devid;                 /* the console concerned, 0 when none */
+        int priority;              /* how bad: LOG_ERR, or LOG_WARNING (clash, not ours) */
+        bool logged;               /* the core logged it already (sync, which goes on) */
+        char path[PATH_MAX];       /* the folder, file, link or xenstore key */
+        char text[PATH_MAX + 256]; /* one sentence, without "console-N: " */
+};
+
+/* The last fault recorded on ctx. */
+const struct xc_error *xc_last_error(const struct xen_channel_ctx *ctx);
+void xc_clear_error(struct xen_channel_ctx *ctx);
+/* Record a fault (r < 0) and return r. path may be NULL. */
+int xc_fail(struct xen_channel_ctx *ctx, int r, enum xc_object obj, int devid,
+            const char *path, const char *format, ...) __attribute__((format(printf, 6, 7)));
+/* Log the recorded fault now ("console-N: text") and mark it logged. */
+void xc_log_error(struct xen_channel_ctx *ctx);
+
+/* ---- text: one wording, one escaping (text.c) --------------------------- */
+
+/*
+ * For a log line: the first len bytes of s (NULs included) as C-like text
+ * with no control characters, quotes or non-ASCII bytes left raw ("\n",
+ * "\x01", "\""). Output longer than size - 1 is cut at a whole escape and
+ * ends in "...". Returns buf.
+ */
+char *xc_escape_for_log(const char *s, size_t len, char *buf, size_t size);
+/*
+ * As systemd escapes one path component (systemd-escape, unit_name_escape):
+ * keeps [A-Za-z0-9:_.] (but a leading "."), turns every other byte into
+ * "\xHH"; "-" becomes "\x2d". Returns the escaped length, or -ENOSPC when it
+ * does not fit into size bytes with its NUL.
+ */
+int xc_unit_escape(const char *s, char *buf, size_t size);
+/* The device unit of a channel's link: "dev-xen\x2dchannel-<escaped>.device".
+ * Same returns as xc_unit_escape. */
+int xc_device_unit(const char *name, char *buf, size_t size);
+/*
+ * The one wording of a rejected name: 'rejected channel name "<escaped>":
+ * <reason>' (the first len bytes of name, escaped and cut for the log).
+ * Returns buf; XC_REJECTION_MAX bytes always hold it whole.
+ */
+#define XC_REJECTION_MAX 384
+char *xc_name_rejection(const char *name, size_t len, enum xen_channel_name_verdict v,
+                        char *buf, size_t size);
+/* "<dev_dir>/xen-channel" and "<dev_dir>/xen-channel/<name>" ("/xen-channel"
+ * when dev_dir is "/"). -ENAMETOOLONG when they do not fit. */
+int xc_link_dir_path(const struct xen_channel_ctx *ctx, char *buf, size_t size);
+int xc_link_path(const struct xen_channel_ctx *ctx, const char *name, char *buf, size_t size);
+/* "<dev_dir>/hvc<slot>". */
+int xc_tty_path(const struct xen_channel_ctx *ctx, int slot, char *buf, size_t size);
+
+/* ---- parsers of device and tty names (mapping.c) ------------------------ */
+
+/*
+ * A device reference: "console-N", "/sys/devices/console-N",
+ * "/devices/console-N" (a udev DEVPATH) or a plain "N". Returns the devid
+ * (1..9) or -EINVAL (not a console) / -ERANGE (a console the kernel cannot
+ * probe: devid 0 or >= 10).
+ */
+int xc_parse_devid(const char *ref);
+/* "hvcM" -> M (0..XC_HVC_SLOTS-1, no sign, no leading zero); else -EINVAL. */
+int xc_parse_tty(const char *tty);
+/* A link target "../hvcM" -> M; else -EINVAL. */
+int xc_link_target_slot(const char *target);
+
+/* ---- the hvc mapping, pure (mapping.c) ---------------------------------- */
+
+/*
+ * One step of the kernel's rule, hvc_alloc(): a console probed now takes the
+ * first free slot. used[] has XC_HVC_SLOTS entries, used[0] is the primary
+ * console. Returns the slot or -ENOSPC.
+ */
+int xc_hvc_first_free(const bool used[XC_HVC_SLOTS]);
+
+/* Which slot each bound console holds: slot[devid], -1 when not bound. */
+struct xc_map {
+        int slot[XC_DEVID_MAX + 1];
+};
+
+void xc_map_init(struct xc_map *map);
+/*
+ * Bring map in line with the set of bound consoles (bound[devid]): forget
+ * consoles that are no longer bound (their slot was freed), then give each
+ * bound console not yet in the map, in ascending devid order (the boot
+ * probe order), the first free slot. Returns the number of consoles added.
+ */
+int xc_map_update(struct xc_map *map, const bool bound[XC_DEVID_MAX + 1]);
+/* Parse/format the state file text ("devid slot\n" lines). */
+int xc_map_parse(struct xc_map *map, const char *text, size_t len);
+int xc_map_format(const struct xc_map *map, char *buf, size_t size);
+
+/* ---- the system: consoles, xenstore (consoles.c, xenstore.c) ------------ */
+
+/* The consoles bound to the xenconsole driver, through libudev (subsystem
+ * "xen", sysname "console-*", driver "xenconsole"). */
+int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1]);
+
+/*
+ * Read device/console/<devid>/name with one xenstore request, bounded by the
+ * context timeout. *name is malloc'd, NUL-terminated; *len is its length.
+ * -ENOENT: the console has no name (a plain secondary console: not recorded,
+ * not an error for callers); -ETIMEDOUT: xenstore did not answer in time;
+ * -EHOSTDOWN: no xenstore to talk to; -EACCES/-EPERM: xenstore refused the
+ * read; -EIO: a malformed reply or the connection broke mid-reply. A reply
+ * with a NUL inside is passed on whole (*len counts past the NUL). The name
+ * is NOT validated here.
+ */
+int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len);
+/* 0 when the NUL-terminated name is valid, else -EINVAL (nothing recorded;
+ * NULL is invalid; a long name is not read past the limit). */
+int xc_name_valid(const char *name);
+/* 0 when the first len bytes of name are a valid channel name, else -EINVAL
+ * recorded as XC_OBJ_NAME with the one rejection wording. */
+int xc_name_accept(struct xen_channel_ctx *ctx, int devid, const char *name, size_t len);
+/* xc_xs_read_name + xc_name_accept: a valid name, -ENOENT (no name), or a
+ * recorded fault. */
+int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name);
+
+/* ---- which tty a console holds (tty.c) ---------------------------------- */
+
+/*
+ * Work out the hvc slot of console devid: under the run folder lock, load the
+ * state, update it with the bound consoles, save it, and return the slot.
+ * -ENODEV: the console is not bound; -ENXIO: its slot has no tty (>= 8).
+ */
+int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid);
+/* Forget devid in the saved state (the console was unbound/removed). */
+int xc_forget(struct xen_channel_ctx *ctx, int devid);
+
+/* ---- links (links.c) and sync (sync.c) ---------------------------------- */
+
+/*
+ * Make <dev_dir>/xen-channel/<name> point at ../hvc<slot> (atomically: temp
+ * link + rename), under the run folder lock. Creates the folder (0755) and
+ * refuses it when it is a symlink or not a folder (-ENOTDIR). When another
+ * live console with a lower devid carries the same name, it keeps the link:
+ * -EEXIST (XC_OBJ_LINK, priority warning). slot is 1..7 (0 is the primary
+ * console: -EINVAL; 8 and up have no tty: -ENXIO). A file or folder at the
+ * link's place is not ours and is never replaced: -ENOTEMPTY.
+ */
+int xc_link_add(struct xen_channel_ctx *ctx, const char *name, int devid, int slot);
+
+/* What xc_link_remove did. */
+enum xc_removal {
+        XC_REMOVAL_NONE = 0,    /* nothing to remove (gone already, or never ours) */
+        XC_REMOVAL_REMOVED = 1, /* the link was removed */
+        XC_REMOVAL_HANDED = 2,  /* another console carrying the name took it over */
+};
+/*
+ * Remove <dev_dir>/xen-channel/<name> only if it still points at ../hvc<slot>
+ * (-ESTALE otherwise, nothing removed, priority warning). If another console
+ * carries the same name, it takes the link over. Returns an enum xc_removal.
+ */
+int xc_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid, int slot);
+
+/*
+ * Make <dev_dir>/xen-channel match the bound consoles without udev: read
+ * every bound console's name from xenstore, validate, resolve its tty, add
+ * missing/wrong links and remove links that are no longer backed. Links not
+ * made by this library (not pointing at ../hvcN) are left alone. A fault of
+ * one console is logged at once and the others go on; the first one is
+ * returned (and is the recorded one, marked logged). Returns the number of
+ * channels linked, or a negative errno.
+ */
+int xc_sync(struct xen_channel_ctx *ctx);
+
+#endif
