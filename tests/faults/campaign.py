@@ -226,15 +226,14 @@ def check_one(s, call, action):
         first = (err.strip().splitlines() or [""])[0]
         return [f"{fn}#{n} {action} ({cls} {path.replace(WORK, '')}): " + bad[0][:300] +
                 (f" [+{len(bad) - 1} more]" if len(bad) > 1 else "") +
-                (f"\n#     stderr: {first[:200]}" if first else "")]
+                (f"\n  stderr: {first[:200]}" if first else "")]
     return []
 
 
 def main():
     os.makedirs(WORK, exist_ok=True)
-    tap = 0
+    t = bed.Tap()
     totals = {"faults": [0, 0, 0], "kills": [0, 0, 0]}
-    failing = False
     for name, steps in SCENARIOS.items():
         if ONLY and name != ONLY:
             continue
@@ -256,20 +255,12 @@ def main():
             failed = tried - held
             for i, v in enumerate((tried, held, failed)):
                 totals[kind][i] += v
-            tap += 1
-            status = "ok" if failed == 0 else "not ok"
-            failing |= failed > 0
-            print(f"{status} {tap} - {name}: {kind} tried {tried} held {held} failed {failed}"
-                  f" ({len(s.calls)} calls)")
-            for line in notes[:8]:
-                print(f"#   {line}")
-            if len(notes) > 8:
-                print(f"#   ... {len(notes) - 8} more failed cases")
-            sys.stdout.flush()
-    print(f"1..{tap}")
-    for kind, (t, h, f) in totals.items():
-        print(f"# campaign {kind}: tried {t} held {h} failed {f}")
-    return 0  # the "not ok" lines tell meson (protocol tap)
+            more = [f"... {len(notes) - 8} more failed cases"] if len(notes) > 8 else []
+            t.ok(failed == 0, f"{name}: {kind} tried {tried} held {held} failed {failed}"
+                 f" ({len(s.calls)} calls)", *notes[:8], *more)
+    for kind, (n, h, f) in totals.items():
+        print(f"# campaign {kind}: tried {n} held {h} failed {f}")
+    return t.done()
 
 
 if __name__ == "__main__":

@@ -76,6 +76,7 @@ def main():
         rc, out, _ = h.run(["export", str(d)])
         props[d] = bed.parse_export(out)
     rounds_failed = 0
+    tap = bed.Tap()
     counts = {"export": 0, "link": 0, "unlink": 0, "sync": 0, "bind": 0, "unbind": 0}
     for rnd in range(1, ROUNDS + 1):
         bound = [d for d in POOL if d in model.slot]
@@ -154,11 +155,7 @@ def main():
             if f.run_file(k) != v:
                 bad.append(f"after the closing sync, {k} is {f.run_file(k)!r}, not {v!r}")
         events = " ".join([f"-{d}" for d in unbinds] + [f"+{d}" for d in binds])
-        status = "ok" if not bad else "not ok"
-        print(f"{status} {rnd} - round {rnd}: {events or 'no events'}, {syncs} sync(s)")
-        for line in bad:
-            print(f"#   {line}")
-        sys.stdout.flush()
+        tap.ok(not bad, f"round {rnd}: {events or 'no events'}, {syncs} sync(s)", *bad)
         if bad:
             rounds_failed += 1
             # Start the next round from what the model says.
@@ -173,11 +170,10 @@ def main():
             if f.links_now() != model.links():
                 print("Bail out! cannot rebuild a consistent guest")
                 return 1
-    print(f"1..{ROUNDS}")
     runs = " ".join(f"{k} {v}" for k, v in counts.items())
     print(f"# concurrency: rounds {ROUNDS} held {ROUNDS - rounds_failed} failed "
           f"{rounds_failed} ({runs})")
-    return 0  # the "not ok" lines tell meson (protocol tap)
+    return tap.done()
 
 
 if __name__ == "__main__":
