@@ -105,9 +105,21 @@ static int channel_from_env(struct xen_channel_ctx *ctx, int devid, const struct
 int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
 {
         int slot = channel_from_env(ctx, devid, env, "link");
+        int now;
 
         if (slot <= 0)
                 return -slot;
+        /* udev replays the tty it stored at bind on every "change" event; a
+         * resume or a closed backend may have moved or freed it since. Where
+         * there is no xen bus to ask (tests, a container), udev's word holds. */
+        now = xc_xen_bus_present() ? xc_resolve_tty(ctx, devid) : slot;
+        if (now < 0)
+                return helper_fail(ctx, devid);
+        if (now != slot) {
+                log_notice("console-%d: the tty udev stored (hvc%d) is stale: it is hvc%d now",
+                           devid, slot, now);
+                slot = now;
+        }
         if (xc_link_add(ctx, env->name, devid, slot) < 0)
                 return helper_fail(ctx, devid);
         return EXIT_DONE; /* the core logged "linked" */

@@ -22,6 +22,8 @@ int cmd_export(struct xen_channel_ctx *ctx, int devid);
 int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env);
 int cmd_unlink(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env);
 int cmd_sync(struct xen_channel_ctx *ctx);
+/* watch.c: runs until the xenstore connection breaks (EXIT_XENSTORE). */
+int cmd_watch(struct xen_channel_ctx *ctx);
 
 /* exit.c: log the fault the library recorded in ctx (once: not when the
  * library logged it already) and return its exit code. The line starts

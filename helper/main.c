@@ -7,6 +7,7 @@
  *   link    (RUN) make /dev/xen-channel/<name> from those properties
  *   unlink  (RUN on unbind/remove) remove it again
  *   sync    do the whole job without udev
+ *   watch   sync whenever xenstore shows a console change no uevent reports
  *
  * It runs at every console uevent, at boot among many others: nothing is
  * done before it is needed and no xenstore request is made but export's one.
@@ -41,7 +42,7 @@ struct options {
 static void usage(FILE *out)
 {
         fputs("Usage: xen-channel-helper [OPTIONS] export|link|unlink [DEVICE]\n"
-              "       xen-channel-helper [OPTIONS] sync\n"
+              "       xen-channel-helper [OPTIONS] sync|watch\n"
               "\n"
               "Give Xen PV channels a link /dev/xen-channel/<name> (run by udev).\n"
               "\n"
@@ -50,6 +51,7 @@ static void usage(FILE *out)
               "  link     link the channel described by the udev environment\n"
               "  unlink   remove that link again\n"
               "  sync     make /dev/xen-channel match the bound consoles\n"
+              "  watch    sync after every change under xenstore device/console (a service)\n"
               "\n"
               "DEVICE: console-N, /sys/devices/console-N, /devices/console-N or N\n"
               "        (default: $DEVPATH)\n"
@@ -209,16 +211,18 @@ static int device_devid(const struct options *o, const struct udev_env *env)
 static int run(const struct options *o, struct xen_channel_ctx *ctx)
 {
         struct udev_env env;
-        bool is_sync = strcmp(o->command, "sync") == 0;
+        bool is_watch = strcmp(o->command, "watch") == 0;
+        bool is_sync = is_watch || strcmp(o->command, "sync") == 0;
         int devid = 0, r;
 
         if (!is_sync && strcmp(o->command, "export") != 0 && strcmp(o->command, "link") != 0 &&
             strcmp(o->command, "unlink") != 0) {
-                log_usage("unknown command \"%s\" (export, link, unlink or sync)", o->command);
+                log_usage("unknown command \"%s\" (export, link, unlink, sync or watch)",
+                          o->command);
                 return EXIT_USAGE;
         }
         if (is_sync && o->device) {
-                log_usage("sync takes no DEVICE");
+                log_usage("%s takes no DEVICE", o->command);
                 return EXIT_USAGE;
         }
         udev_env_parse(&env, environ);
@@ -231,7 +235,9 @@ static int run(const struct options *o, struct xen_channel_ctx *ctx)
         if (r != EXIT_DONE)
                 return r;
 
-        if (is_sync)
+        if (is_watch)
+                r = cmd_watch(ctx);
+        else if (is_sync)
                 r = cmd_sync(ctx);
         else if (strcmp(o->command, "export") == 0)
                 r = cmd_export(ctx, devid);

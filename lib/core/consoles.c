@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Which consoles are bound to the xenconsole driver, read through libudev so
- * that tests can replace /sys with umockdev. A bound console is one whose
- * probe ran: only those hold an hvc slot.
+ * Which consoles hold an hvc slot, read through libudev so that tests can
+ * replace /sys with umockdev: those bound to the xenconsole driver (their
+ * probe ran) whose frontend is not Closing or Closed. When the backend
+ * closes, xencons_backend_changed() runs hvc_remove(): the slot is free,
+ * the device stays bound, its sysfs "state" reads Closing/Closed, and no
+ * uevent is sent (shown on real Xen: tests/e2e s6).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <libudev.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../xc-private.h"
 
@@ -19,6 +23,8 @@ static void note_device(struct xen_channel_ctx *ctx, struct udev_device *dev,
         int devid;
 
         if (!sysname || !driver || strcmp(driver, "xenconsole") != 0)
+                return;
+        if (xc_frontend_closed(udev_device_get_sysattr_value(dev, "state")))
                 return;
         devid = xc_parse_devid(sysname);
         if (devid == -ERANGE) {
@@ -39,6 +45,45 @@ static void note_device(struct xen_channel_ctx *ctx, struct udev_device *dev,
  * every channel's uevent.
  */
 #define XEN_BUS_DEVICES "/sys/bus/xen/devices"
+
+/* The names of the xenbus states, as sysfs shows them (xenbus_strstate()),
+ * by number (xen/io/xenbus.h). */
+static const char *const xenbus_states[] = {
+        "Unknown", "Initialising", "InitWait",      "Initialised",  "Connected",
+        "Closing", "Closed",       "Reconfiguring", "Reconfigured",
+};
+
+bool xc_xen_bus_present(void)
+{
+        return access(XEN_BUS_DEVICES, F_OK) == 0;
+}
+
+int xc_xenbus_state(const char *text)
+{
+        size_t n;
+
+        if (!text)
+                return -1;
+        n = strcspn(text, "\n");
+        for (size_t i = 0; i < sizeof(xenbus_states) / sizeof(xenbus_states[0]); i++)
+                if (strlen(xenbus_states[i]) == n && strncmp(text, xenbus_states[i], n) == 0)
+                        return (int)i;
+        return -1;
+}
+
+const char *xc_xenbus_state_name(int state)
+{
+        if (state < 0 || state >= (int)(sizeof(xenbus_states) / sizeof(xenbus_states[0])))
+                return "unknown";
+        return xenbus_states[state];
+}
+
+bool xc_frontend_closed(const char *state)
+{
+        int s = xc_xenbus_state(state);
+
+        return s == XC_XENBUS_CLOSING || s == XC_XENBUS_CLOSED;
+}
 
 int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1])
 {

@@ -73,6 +73,18 @@ int xc_parse_devid(const char *ref)
         return parse_devid_number(ref);
 }
 
+int xc_parse_key_devid(const char *key)
+{
+        const char *p = key, *end;
+        int v;
+
+        if (!key)
+                return -1;
+        end = key + strlen(key);
+        v = xc_parse_small_uint(&p, end);
+        return v >= 0 && v <= 99 && p == end ? v : -1;
+}
+
 int xc_hvc_first_free(const bool used[XC_HVC_SLOTS])
 {
         if (!used)
@@ -88,37 +100,66 @@ void xc_map_init(struct xc_map *map)
         if (!map)
                 return;
         for (int d = 0; d <= XC_DEVID_MAX; d++)
-                map->slot[d] = -1;
+                map->slot[d] = map->rank[d] = -1;
 }
 
 /*
  * A map is consistent when devid 0 holds nothing, every slot is -1 or
- * 1..XC_HVC_SLOTS-1 (0 is the primary console) and no two devids
- * share a slot. Fills used[] (with the primary's slot 0 marked).
+ * 1..XC_HVC_SLOTS-1 (0 is the primary console), no two devids share a slot,
+ * and the consoles holding a slot, and only they, have distinct ranks
+ * 0..XC_DEVID_MAX. Fills used[] (with the primary's slot 0 marked).
  */
 static int map_check(const struct xc_map *map, bool used[XC_HVC_SLOTS])
 {
+        bool rank_used[XC_DEVID_MAX + 1] = { false };
+
         memset(used, 0, XC_HVC_SLOTS * sizeof(used[0]));
         used[0] = true;
-        if (map->slot[0] != -1)
+        if (map->slot[0] != -1 || map->rank[0] != -1)
                 return -EINVAL;
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
-                int s = map->slot[d];
+                int s = map->slot[d], k = map->rank[d];
 
+                if ((s == -1) != (k == -1))
+                        return -EINVAL;
                 if (s == -1)
                         continue;
-                if (s < 1 || s >= XC_HVC_SLOTS || used[s])
+                if (s < 1 || s >= XC_HVC_SLOTS || used[s] || k < 0 || k > XC_DEVID_MAX ||
+                    rank_used[k])
                         return -EINVAL;
                 used[s] = true;
+                rank_used[k] = true;
         }
         return 0;
+}
+
+/* The devids holding a slot, in rank order. Returns how many. */
+static int in_rank_order(const struct xc_map *map, int devids[XC_DEVID_MAX])
+{
+        int n = 0;
+
+        for (int k = 0; k <= XC_DEVID_MAX; k++)
+                for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
+                        if (map->rank[d] == k)
+                                devids[n++] = d;
+        return n;
+}
+
+/* Ranks 0..n-1, same order: maps that hold the same consoles in the same
+ * order compare equal, whatever came and went before. */
+static void renumber(struct xc_map *map)
+{
+        int devids[XC_DEVID_MAX], n = in_rank_order(map, devids);
+
+        for (int i = 0; i < n; i++)
+                map->rank[devids[i]] = i;
 }
 
 int xc_map_update(struct xc_map *map, const bool bound[XC_DEVID_MAX + 1])
 {
         bool used[XC_HVC_SLOTS];
         struct xc_map next;
-        int added = 0;
+        int added = 0, next_rank;
         int r;
 
         if (!map || !bound)
@@ -129,13 +170,19 @@ int xc_map_update(struct xc_map *map, const bool bound[XC_DEVID_MAX + 1])
 
         /* Work on a copy so that map is untouched on error. */
         next = *map;
-        /* Unbound consoles went through hvc_remove(): their slots are free. */
+        /* Unbound or closed consoles went through hvc_remove(): their slots
+         * are free. */
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 if (!bound[d] && next.slot[d] >= 0) {
                         used[next.slot[d]] = false;
-                        next.slot[d] = -1;
+                        next.slot[d] = next.rank[d] = -1;
                 }
         }
+        renumber(&next);
+        next_rank = 0;
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
+                if (next.rank[d] >= next_rank)
+                        next_rank = next.rank[d] + 1;
         /* New consoles, in probe order, each take the first free slot. */
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 int s;
@@ -147,10 +194,36 @@ int xc_map_update(struct xc_map *map, const bool bound[XC_DEVID_MAX + 1])
                         return s; /* cannot happen: 9 devids + primary < 16 slots */
                 used[s] = true;
                 next.slot[d] = s;
+                next.rank[d] = next_rank++;
                 added++;
         }
         *map = next;
         return added;
+}
+
+int xc_map_resumed(const struct xc_map *map, struct xc_map *out)
+{
+        bool used[XC_HVC_SLOTS];
+        int devids[XC_DEVID_MAX], n, moved = 0;
+        int r;
+
+        if (!map || !out)
+                return -EINVAL;
+        r = map_check(map, used);
+        if (r < 0)
+                return r;
+        *out = *map;
+        n = in_rank_order(map, devids);
+        for (int i = 0; i < n; i++) {
+                int d = devids[i], s;
+
+                used[out->slot[d]] = false;  /* xencons_disconnect_backend */
+                s = xc_hvc_first_free(used); /* xencons_connect_backend */
+                used[s] = true;
+                moved |= s != out->slot[d];
+                out->slot[d] = s;
+        }
+        return moved;
 }
 
 int xc_parse_small_uint(const char **p, const char *end)
@@ -223,6 +296,7 @@ int xc_map_parse(struct xc_map *map, const char *text, size_t len)
         struct xc_map next;
         const char *p = text;
         const char *end;
+        int rank = 0;
 
         if (!map || (!text && len > 0))
                 return -EINVAL;
@@ -240,6 +314,7 @@ int xc_map_parse(struct xc_map *map, const char *text, size_t len)
                 if (next.slot[devid] != -1)
                         return -EINVAL; /* duplicate devid */
                 next.slot[devid] = slot;
+                next.rank[devid] = rank++;
         }
         /* Catches two devids on one slot. */
         if (map_check(&next, used) < 0)
@@ -251,17 +326,17 @@ int xc_map_parse(struct xc_map *map, const char *text, size_t len)
 int xc_map_format(const struct xc_map *map, char *buf, size_t size)
 {
         bool used[XC_HVC_SLOTS];
+        int devids[XC_DEVID_MAX], count;
         size_t len = 0;
 
         if (!map || (!buf && size > 0))
                 return -EINVAL;
         if (map_check(map, used) < 0)
                 return -EINVAL;
-        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
-                int n;
+        count = in_rank_order(map, devids);
+        for (int i = 0; i < count; i++) {
+                int d = devids[i], n;
 
-                if (map->slot[d] < 0)
-                        continue;
                 if (len >= size)
                         return -ENOBUFS;
                 n = snprintf(buf + len, size - len, "%d %d\n", d, map->slot[d]);

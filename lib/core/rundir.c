@@ -269,6 +269,7 @@ int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
         if (r < 0)
                 return xc_fail(ctx, r, XC_OBJ_NONE, 0, NULL, "cannot update the mapping: %s",
                                strerror(-r));
+        xc_map_follow(ctx, map);
         if (memcmp(&old, map, sizeof(old)) == 0 &&
             faccessat(run_fd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 return 0;

@@ -31,7 +31,8 @@ int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid)
         slot = map.slot[devid];
         if (!bound[devid] || slot < 0)
                 return xc_fail(ctx, -ENODEV, XC_OBJ_CONSOLE, devid, NULL,
-                               "not bound to the xenconsole driver: its tty cannot be known");
+                               "holds no tty (not bound to the xenconsole driver, or its "
+                               "backend closed)");
         if (slot >= XC_HVC_TTYS)
                 return xc_fail(ctx, -ENXIO, XC_OBJ_CONSOLE, devid, NULL,
                                "it holds hvc slot %d, which has no tty (only hvc0..hvc%d "
@@ -54,7 +55,7 @@ int xc_forget(struct xen_channel_ctx *ctx, int devid)
                 return r;
         xc_state_load(ctx, lock.run_fd, &map);
         if (map.slot[devid] >= 0) {
-                map.slot[devid] = -1;
+                map.slot[devid] = map.rank[devid] = -1;
                 r = xc_state_save(ctx, lock.run_fd, &map);
         }
         xc_lock_release(&lock);

@@ -140,28 +140,59 @@ int xc_link_target_slot(const char *target);
  */
 int xc_hvc_first_free(const bool used[XC_HVC_SLOTS]);
 
-/* Which slot each bound console holds: slot[devid], -1 when not bound. */
+/*
+ * Which slot each bound console holds: slot[devid], -1 when not bound; and
+ * rank[devid], the order in which the consoles holding a slot got it (0
+ * first; -1 exactly when slot is -1). The kernel resumes its consoles in
+ * that order (the order their devices were registered).
+ */
 struct xc_map {
         int slot[XC_DEVID_MAX + 1];
+        int rank[XC_DEVID_MAX + 1];
 };
 
 void xc_map_init(struct xc_map *map);
 /*
- * Bring map in line with the set of bound consoles (bound[devid]): forget
- * consoles that are no longer bound (their slot was freed), then give each
- * bound console not yet in the map, in ascending devid order (the boot
- * probe order), the first free slot. Returns the number of consoles added.
+ * Bring map in line with the set of consoles holding a slot (bound[devid]:
+ * bound to xenconsole, backend not closed): forget the others (their slot
+ * was freed), then give each one not yet in the map, in ascending devid
+ * order (the boot probe order), the first free slot and the next rank.
+ * Returns the number of consoles added.
  */
 int xc_map_update(struct xc_map *map, const bool bound[XC_DEVID_MAX + 1]);
-/* Parse/format the state file text ("devid slot\n" lines). */
+/*
+ * What a resume makes of map (xencons_resume(): each console, in rank
+ * order, frees its slot and takes the first free one again): *out. With no
+ * hole below a console it keeps its slot; with one it moves down. Returns
+ * 1 when some console moved, 0 when none did.
+ */
+int xc_map_resumed(const struct xc_map *map, struct xc_map *out);
+/* Parse/format the state file text ("devid slot\n" lines, in rank order). */
 int xc_map_parse(struct xc_map *map, const char *text, size_t len);
 int xc_map_format(const struct xc_map *map, char *buf, size_t size);
 
 /* ---- the system: consoles, xenstore (consoles.c, xenstore.c) ------------ */
 
-/* The consoles bound to the xenconsole driver, through libudev (subsystem
- * "xen", sysname "console-*", driver "xenconsole"). */
+/* The consoles that hold an hvc slot, through libudev (subsystem "xen",
+ * sysname "console-*", driver "xenconsole", sysfs "state" neither Closing
+ * nor Closed: the kernel frees the slot when the backend closes). */
 int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1]);
+
+/* /sys/bus/xen/devices exists (a Xen guest, or a testbed). */
+bool xc_xen_bus_present(void);
+
+/* xenbus states (xen/io/xenbus.h) and their names in sysfs ("Connected"). */
+enum {
+        XC_XENBUS_CONNECTED = 4,
+        XC_XENBUS_CLOSING = 5,
+        XC_XENBUS_CLOSED = 6,
+};
+/* "Connected" (a trailing newline allowed) -> 4; -1 for NULL or unknown. */
+int xc_xenbus_state(const char *text);
+/* 4 -> "Connected"; "unknown" out of range. */
+const char *xc_xenbus_state_name(int state);
+/* The sysfs state text says the frontend is Closing or Closed. */
+bool xc_frontend_closed(const char *state);
 
 /*
  * Read device/console/<devid>/name with one xenstore request, bounded by the
@@ -174,6 +205,43 @@ int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1])
  * is NOT validated here.
  */
 int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len);
+/* One entry of device/console, as status shows it. */
+struct xc_xs_console {
+        char key[16];      /* the key under device/console ("3") */
+        int devid;         /* its number, 0..99; -1 when the key is not one */
+        char *name;        /* malloc'd, NUL-terminated; NULL: see name_err */
+        size_t name_len;   /* bytes of name (a NUL inside counts) */
+        int name_err;      /* 0, or the errno of the read (ENOENT: no name) */
+        char *backend;     /* the backend's path; NULL: not readable */
+        int backend_state; /* the backend's xenbus state; -1: unknown */
+};
+#define XC_XS_CONSOLES_MAX 32
+/*
+ * List device/console (at most XC_XS_CONSOLES_MAX entries) with each entry's
+ * name, backend path and backend state, over one connection, the whole of
+ * it bounded by the context timeout. No device/console: 0 entries. Errors
+ * as xc_xs_read_name's, recorded; then *list is NULL.
+ */
+int xc_xs_list_consoles(struct xen_channel_ctx *ctx, struct xc_xs_console **list, size_t *n);
+void xc_xs_consoles_free(struct xc_xs_console *list, size_t n);
+/*
+ * A xenstore watch on device/console (XC_XS_WATCH_PATH, relative), for
+ * `xen-channel-helper watch`: *ret and an fd that becomes readable when
+ * events are queued (poll it, then xc_xs_watch_drain). Registering waits for
+ * xenstore's answer, without a bound: this is for a service, not for udev.
+ * The first event comes at once (xenstore fires a new watch).
+ */
+#define XC_XS_WATCH_PATH "device/console"
+struct xc_xs_watch;
+int xc_xs_watch_open(struct xen_channel_ctx *ctx, struct xc_xs_watch **ret);
+/* Take every queued event without waiting: how many, or a negative errno
+ * (the connection broke). */
+int xc_xs_watch_drain(struct xc_xs_watch *w);
+void xc_xs_watch_close(struct xc_xs_watch *w);
+/* A key of device/console ("12") -> 12 (0..99, no sign, no leading zero);
+ * -1 otherwise. */
+int xc_parse_key_devid(const char *key);
+
 /* 0 when the NUL-terminated name is valid, else -EINVAL (nothing recorded;
  * NULL is invalid; a long name is not read past the limit). */
 int xc_name_valid(const char *name);
@@ -194,6 +262,16 @@ int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name);
 int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid);
 /* Forget devid in the saved state (the console was unbound/removed). */
 int xc_forget(struct xen_channel_ctx *ctx, int devid);
+/*
+ * After xc_map_update: if a resume would have moved consoles (holes below
+ * them), find out whether one did, and then take its allocation. The only
+ * way to see it: open() of an hvc slot with no console behind it fails with
+ * ENODEV. The slots the resume would have made live and that map says are
+ * empty are opened (nothing else: an empty slot carries no data); when all
+ * open, a resume happened. Returns 1 when map was changed, 0 when not
+ * (nothing moved, or a slot is empty, or it cannot be told: EACCES).
+ */
+int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map);
 
 /* ---- links (links.c) and sync (sync.c) ---------------------------------- */
 
@@ -231,5 +309,67 @@ int xc_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid, int
  * channels linked, or a negative errno.
  */
 int xc_sync(struct xen_channel_ctx *ctx);
+
+/* ---- status: every console, and why it is or is not linked (status.c) --- */
+
+/* One verdict per console: the first of these that applies (xen-channel(1)). */
+enum xc_verdict {
+        XC_VERDICT_OK,
+        XC_VERDICT_BAD_DEVID,  /* devid 0 or 10+ */
+        XC_VERDICT_NO_DEVICE,  /* in xenstore, no console-N in sysfs */
+        XC_VERDICT_NOT_PROBED, /* in sysfs, not bound to xenconsole */
+        XC_VERDICT_PLAIN,      /* no name: not a channel */
+        XC_VERDICT_UNKNOWN,    /* the name cannot be known (xenstore unreadable) */
+        XC_VERDICT_NAME_REJECTED,
+        XC_VERDICT_NAME_TAKEN, /* a lower devid carries the name */
+        XC_VERDICT_BACKEND,    /* closed (no slot), or still connecting */
+        XC_VERDICT_NO_TTY,     /* slot 8 or more */
+        XC_VERDICT_LINK_MISSING,
+        XC_VERDICT_LINK_WRONG,
+        XC_VERDICT_UDEV_MISSING, /* linked, but udev stored no properties */
+        XC_VERDICT_ORPHAN,       /* a link no console carries */
+};
+/* "ok", "bad-devid", ... (stable: the JSON and the text show them). */
+const char *xc_verdict_id(enum xc_verdict v);
+
+enum xc_name_source { XC_NAME_NONE, XC_NAME_XENSTORE, XC_NAME_RUN_FOLDER, XC_NAME_UDEV };
+
+struct xc_console_report {
+        int devid;        /* 0..99 */
+        bool in_xenstore; /* listed under device/console */
+        bool name_known;  /* name (or its absence) is known */
+        char *name;       /* NULL: no name, or unknown */
+        size_t name_len;
+        enum xc_name_source name_source;
+        enum xen_channel_name_verdict name_verdict;
+        char *backend;     /* NULL: unknown */
+        int backend_state; /* -1: unknown */
+        bool in_sysfs, bound;
+        int fe_state; /* sysfs "state" as a number; -1: unknown */
+        int slot;     /* worked out; -1: none */
+        int owner;    /* name-taken: the devid that owns the name */
+        bool has_link;
+        char link[64];   /* its target */
+        bool udev_known; /* the device was there to ask udev */
+        char *udev;      /* "XEN_CHANNEL_X=value\n"...; NULL: none */
+        enum xc_verdict verdict;
+};
+
+struct xc_orphan {
+        char name[XEN_CHANNEL_NAME_MAX + 1];
+        char link[64];
+};
+
+struct xc_status {
+        struct xc_console_report *consoles; /* by devid */
+        size_t n;
+        struct xc_orphan *orphans;
+        size_t n_orphans;
+        int xs_error; /* 0, or why xenstore could not be listed (recorded) */
+};
+
+/* Gather it all, read only. Fails only for memory. */
+int xc_status_collect(struct xen_channel_ctx *ctx, struct xc_status *st);
+void xc_status_free(struct xc_status *st);
 
 #endif

@@ -34,6 +34,8 @@
 
 #include "../xc-private.h"
 
+#define XS_PATH_MAX 160
+
 enum xs_phase {
         PHASE_OPEN, /* in xs_open(), not cancellable */
         PHASE_READ, /* in xs_read(), cancellable */
@@ -45,10 +47,16 @@ struct xs_job {
         pthread_cond_t cond;
         enum xs_phase phase;
         bool abandoned; /* caller gave up during PHASE_OPEN */
+        bool list;      /* list every console, not one name */
         char path[64];
         /* Results, valid in PHASE_DONE. */
         char *value;
         unsigned int len;
+        struct xc_xs_console *consoles; /* list: the consoles, n of them */
+        size_t n;
+        /* The paths list_consoles() reads: in the job, not on the worker's
+         * stack, which a cancellation unwinds. */
+        char scratch[XS_PATH_MAX];
         int open_errno; /* xs_open() failed */
         int read_errno; /* xs_read() failed */
         /* Worker-private. */
@@ -56,11 +64,21 @@ struct xs_job {
         struct sigaction saved_sigpipe;
 };
 
+void xc_xs_consoles_free(struct xc_xs_console *list, size_t n)
+{
+        for (size_t i = 0; list && i < n; i++) {
+                free(list[i].name);
+                free(list[i].backend);
+        }
+        free(list);
+}
+
 static void job_free(struct xs_job *job)
 {
         pthread_cond_destroy(&job->cond);
         pthread_mutex_destroy(&job->lock);
         free(job->value);
+        xc_xs_consoles_free(job->consoles, job->n);
         free(job);
 }
 
@@ -78,15 +96,76 @@ static void worker_cancelled(void *arg)
  * The one request, cancellable. Results go straight into the job: locals
  * would not survive the setjmp() behind pthread_cleanup_push().
  */
+/* One console of the listing: its name, its backend and the backend's
+ * state. A read that fails leaves the field unknown. Nothing whose address
+ * is taken lives on this stack: a cancellation unwinds it (the job holds
+ * the lengths and paths). */
+static void read_console(struct xs_job *job, struct xc_xs_console *c)
+{
+        char *v;
+
+        snprintf(job->scratch, XS_PATH_MAX, "device/console/%s/name", c->key);
+        errno = 0;
+        c->name = xs_read(job->xsh, XBT_NULL, job->scratch, &job->len);
+        c->name_len = c->name ? job->len : 0;
+        c->name_err = c->name ? 0 : (errno ? errno : EIO);
+        snprintf(job->scratch, XS_PATH_MAX, "device/console/%s/backend", c->key);
+        c->backend = xs_read(job->xsh, XBT_NULL, job->scratch, &job->len);
+        if (!c->backend || strlen(c->backend) > XS_PATH_MAX - 8)
+                return;
+        snprintf(job->scratch, XS_PATH_MAX, "%s/state", c->backend);
+        v = xs_read(job->xsh, XBT_NULL, job->scratch, &job->len);
+        if (v && job->len == 1 && v[0] >= '0' && v[0] <= '9')
+                c->backend_state = v[0] - '0';
+        free(v);
+}
+
+/* device/console and what status needs of each entry, in the worker. */
+static void list_consoles(struct xs_job *job)
+{
+        char **keys;
+
+        errno = 0;
+        keys = xs_directory(job->xsh, XBT_NULL, "device/console", &job->len);
+        if (!keys) {
+                job->read_errno = errno ? errno : EIO;
+                return;
+        }
+        if (job->len > XC_XS_CONSOLES_MAX)
+                job->len = XC_XS_CONSOLES_MAX;
+        job->consoles = calloc(job->len ? job->len : 1, sizeof(*job->consoles));
+        if (!job->consoles) {
+                free(keys);
+                job->read_errno = ENOMEM;
+                return;
+        }
+        for (unsigned int i = 0; i < job->len; i++) {
+                struct xc_xs_console *c = &job->consoles[i];
+
+                snprintf(c->key, sizeof(c->key), "%s", keys[i]);
+                c->devid = xc_parse_key_devid(c->key);
+                c->backend_state = -1;
+        }
+        job->n = job->len;
+        free(keys);
+        for (size_t i = 0; i < job->n; i++)
+                read_console(job, &job->consoles[i]);
+        job->value = strdup(""); /* done: the listing is complete */
+}
+
 static void read_cancellable(struct xs_job *job)
 {
         sigaction(SIGPIPE, NULL, &job->saved_sigpipe);
         pthread_cleanup_push(worker_cancelled, job);
         pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
         errno = 0;
-        job->value = xs_read(job->xsh, XBT_NULL, job->path, &job->len);
-        if (!job->value)
-                job->read_errno = errno ? errno : EIO;
+        if (job->list) {
+                list_consoles(job);
+        } else {
+                job->value = xs_read(job->xsh, XBT_NULL, job->path, &job->len);
+                if (!job->value)
+                        job->read_errno = errno ? errno : EIO;
+        }
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         pthread_cleanup_pop(0);
 }
@@ -262,23 +341,22 @@ static int read_failed(struct xen_channel_ctx *ctx, int devid, const char *key, 
         }
 }
 
-int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len)
+/*
+ * Run job in a worker, bounded by the context timeout. 0: it finished (the
+ * caller reads its results and frees it); else a recorded fault, and the job
+ * is freed (or left to its detached worker).
+ */
+static int run_job(struct xen_channel_ctx *ctx, struct xs_job *job, int devid)
 {
         struct timespec start, deadline;
-        struct xs_job *job;
         pthread_t thread;
         bool finished, detached;
         int r;
 
-        if (!ctx || !name || !len || !xc_devid_valid(devid))
-                return -EINVAL;
-        job = job_new(devid);
-        if (!job)
-                return read_failed(ctx, devid, "a console name", -ENOMEM);
-
         clock_gettime(CLOCK_MONOTONIC, &start);
         deadline_after(&deadline, ctx->timeout_ms);
-        dbg(ctx, "xenstore request 1/1: read %s (bound %d ms)", job->path, ctx->timeout_ms);
+        dbg(ctx, "xenstore: %s %s (bound %d ms)", job->list ? "list" : "read", job->path,
+            ctx->timeout_ms);
         r = start_worker(job, &thread);
         if (r < 0) {
                 r = read_failed(ctx, devid, job->path, r);
@@ -289,30 +367,79 @@ int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t 
         pthread_mutex_lock(&job->lock);
         finished = wait_worker(job, thread, &deadline, &detached);
         if (!finished) {
-                dbg(ctx, "xenstore read %s: no answer after %ld us, gave up (%s)", job->path,
+                dbg(ctx, "xenstore %s: no answer after %ld us, gave up (%s)", job->path,
                     elapsed_us(&start), detached ? "still connecting" : "cancelled");
                 r = read_failed(ctx, devid, job->path, -ETIMEDOUT);
                 if (!detached)
                         job_free(job);
                 return r;
         }
-
         if (job->open_errno) {
                 dbg(ctx, "xenstore: xs_open failed: %s", strerror(job->open_errno));
                 r = read_failed(ctx, devid, job->path, -EHOSTDOWN);
-        } else if (!job->value) {
+                job_free(job);
+                return r;
+        }
+        dbg(ctx, "xenstore %s: %s (%ld us)", job->path,
+            job->value ? "done" : strerror(job->read_errno), elapsed_us(&start));
+        return 0;
+}
+
+int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len)
+{
+        struct xs_job *job;
+        int r;
+
+        if (!ctx || !name || !len || !xc_devid_valid(devid))
+                return -EINVAL;
+        job = job_new(devid);
+        if (!job)
+                return read_failed(ctx, devid, "a console name", -ENOMEM);
+        r = run_job(ctx, job, devid);
+        if (r < 0)
+                return r;
+        if (!job->value) {
                 r = read_error(job->read_errno);
-                dbg(ctx, "xenstore read %s: %s (%ld us)", job->path, strerror(job->read_errno),
-                    elapsed_us(&start));
                 if (r != -ENOENT)
                         r = read_failed(ctx, devid, job->path, r);
         } else {
-                dbg(ctx, "xenstore read %s: %u bytes (%ld us)", job->path, job->len,
-                    elapsed_us(&start));
                 *name = job->value;
                 *len = job->len;
                 job->value = NULL;
                 r = 0;
+        }
+        job_free(job);
+        return r;
+}
+
+int xc_xs_list_consoles(struct xen_channel_ctx *ctx, struct xc_xs_console **list, size_t *n)
+{
+        struct xs_job *job;
+        int r;
+
+        if (!ctx || !list || !n)
+                return -EINVAL;
+        *list = NULL;
+        *n = 0;
+        job = job_new(0);
+        if (!job)
+                return read_failed(ctx, 0, "device/console", -ENOMEM);
+        job->list = true;
+        snprintf(job->path, sizeof(job->path), "device/console");
+        r = run_job(ctx, job, 0);
+        if (r < 0)
+                return r;
+        if (!job->value) {
+                r = read_error(job->read_errno);
+                if (r != -ENOENT) /* no device/console: no consoles */
+                        r = read_failed(ctx, 0, job->path, r);
+                else
+                        r = 0;
+        } else {
+                *list = job->consoles;
+                *n = job->n;
+                job->consoles = NULL;
+                job->n = 0;
         }
         job_free(job);
         return r;
@@ -331,4 +458,60 @@ int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name)
                 *name = NULL;
         }
         return r;
+}
+
+/* ---- the watch of helper watch ------------------------------------------- */
+
+struct xc_xs_watch {
+        struct xs_handle *xsh;
+};
+
+int xc_xs_watch_open(struct xen_channel_ctx *ctx, struct xc_xs_watch **ret)
+{
+        struct xc_xs_watch *w = calloc(1, sizeof(*w));
+        int fd;
+
+        if (!w)
+                return xc_fail(ctx, -ENOMEM, XC_OBJ_NONE, 0, NULL, "out of memory");
+        errno = 0;
+        w->xsh = xs_open(0);
+        if (!w->xsh) {
+                free(w);
+                return read_failed(ctx, 0, "device/console", -EHOSTDOWN);
+        }
+        /* Relative: the kernel registers it again after a resume, where it
+         * then means the new domain's path. */
+        if (!xs_watch(w->xsh, XC_XS_WATCH_PATH, "xen-channel")) {
+                int r = -(errno ? errno : EIO);
+
+                xc_xs_watch_close(w);
+                return read_failed(ctx, 0, XC_XS_WATCH_PATH, read_error(-r));
+        }
+        fd = xs_fileno(w->xsh);
+        if (fd < 0) {
+                xc_xs_watch_close(w);
+                return read_failed(ctx, 0, XC_XS_WATCH_PATH, -EIO);
+        }
+        *ret = w;
+        return fd;
+}
+
+int xc_xs_watch_drain(struct xc_xs_watch *w)
+{
+        char **ev;
+        int n = 0;
+
+        while ((ev = xs_check_watch(w->xsh))) {
+                free(ev);
+                n++;
+        }
+        return errno == EAGAIN || errno == 0 ? n : -errno;
+}
+
+void xc_xs_watch_close(struct xc_xs_watch *w)
+{
+        if (!w)
+                return;
+        xs_close(w->xsh);
+        free(w);
 }

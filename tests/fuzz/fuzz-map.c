@@ -54,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         xc_map_init(&sentinel);
         sentinel.slot[5] = 9;
+        sentinel.rank[5] = 0;
         map = sentinel;
         r = xc_map_parse(&map, (const char *)data, size);
         FUZZ_ASSERT(r == 0 || r == -EINVAL);

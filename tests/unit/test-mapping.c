@@ -312,6 +312,52 @@ static void test_matches_kernel_model(void **state)
         }
 }
 
+/* xencons_resume(): each console, in the order it got its slot, frees it
+ * and takes the first free one (seen on real Xen: tests/e2e s7). */
+static void test_resumed(void **state)
+{
+        static const int s123[] = { 1, 2, 3 }, s23[] = { 2, 3 }, s13[] = { 1, 3 };
+        static const int w23[XC_DEVID_MAX + 1] = { -1, -1, 2, 3, -1, -1, -1, -1, -1, -1 };
+        static const int r23[XC_DEVID_MAX + 1] = { -1, -1, 1, 2, -1, -1, -1, -1, -1, -1 };
+        static const int r32[XC_DEVID_MAX + 1] = { -1, -1, 2, 1, -1, -1, -1, -1, -1, -1 };
+        bool bound[XC_DEVID_MAX + 1];
+        struct xc_map map, out;
+        char buf[64];
+
+        /* no hole: nobody moves */
+        xc_map_init(&map);
+        set_bound(bound, s123, ARRAY_SIZE(s123));
+        assert_int_equal(xc_map_update(&map, bound), 3);
+        assert_int_equal(xc_map_resumed(&map, &out), 0);
+        assert_memory_equal(&map, &out, sizeof(map));
+        /* console-1 removed: a hole at hvc1, two and three move down */
+        set_bound(bound, s23, ARRAY_SIZE(s23));
+        assert_int_equal(xc_map_update(&map, bound), 0);
+        assert_map(&map, w23);
+        assert_int_equal(xc_map_resumed(&map, &out), 1);
+        assert_map(&out, r23);
+        assert_int_equal(xc_map_resumed(&out, &map), 0);
+        /* the order is the order of the slots' allocation, not the devids':
+         * 1 and 3 bound, 2 added later, 1 removed: 3 resumes first */
+        xc_map_init(&map);
+        set_bound(bound, s13, ARRAY_SIZE(s13));
+        assert_int_equal(xc_map_update(&map, bound), 2);
+        set_bound(bound, s123, ARRAY_SIZE(s123));
+        assert_int_equal(xc_map_update(&map, bound), 1);
+        set_bound(bound, s23, ARRAY_SIZE(s23));
+        assert_int_equal(xc_map_update(&map, bound), 0);
+        assert_int_equal(xc_map_format(&map, buf, sizeof(buf)), 8);
+        assert_string_equal(buf, "3 2\n2 3\n");
+        assert_int_equal(xc_map_resumed(&map, &out), 1);
+        assert_map(&out, r32);
+        /* the order survives the state file */
+        assert_int_equal(xc_map_parse(&out, buf, strlen(buf)), 0);
+        assert_memory_equal(&map, &out, sizeof(map));
+        assert_int_equal(xc_map_resumed(NULL, &out), -EINVAL);
+        map.rank[3] = -1; /* a slot without a rank */
+        assert_int_equal(xc_map_resumed(&map, &out), -EINVAL);
+}
+
 static void test_update_rejects_bad_map(void **state)
 {
         bool bound[XC_DEVID_MAX + 1] = { false };
@@ -319,13 +365,15 @@ static void test_update_rejects_bad_map(void **state)
 
         bound[1] = bound[4] = true;
         xc_map_init(&map);
-        map.slot[2] = 3;
-        map.slot[3] = 3; /* two devids on one slot */
+        map.slot[2] = map.slot[3] = 3; /* two devids on one slot */
+        map.rank[2] = 0;
+        map.rank[3] = 1;
         copy = map;
         assert_int_equal(xc_map_update(&map, bound), -EINVAL);
         assert_memory_equal(&map, &copy, sizeof(map));
 
         xc_map_init(&map);
+        map.rank[2] = 0;
         map.slot[2] = 0; /* the primary's slot */
         assert_int_equal(xc_map_update(&map, bound), -EINVAL);
         map.slot[2] = XC_HVC_SLOTS;
@@ -334,6 +382,7 @@ static void test_update_rejects_bad_map(void **state)
         assert_int_equal(xc_map_update(&map, bound), -EINVAL);
         xc_map_init(&map);
         map.slot[0] = 1; /* devid 0 never has a slot */
+        map.rank[0] = 0;
         assert_int_equal(xc_map_update(&map, bound), -EINVAL);
 
         assert_int_equal(xc_map_update(NULL, bound), -EINVAL);
@@ -365,13 +414,16 @@ static void test_format_parse_round_trip(void **state)
         assert_int_equal(xc_map_parse(&back, buf, (size_t)n), 0);
         assert_memory_equal(&map, &back, sizeof(map));
 
-        /* any order, last newline optional, slots up to 15 */
+        /* any order, last newline optional, slots up to 15; the order of
+         * the lines is the order the consoles got their slots, and stays */
         assert_int_equal(xc_map_parse(&back, "9 15\n2 1", 8), 0);
         assert_int_equal(back.slot[9], 15);
         assert_int_equal(back.slot[2], 1);
         assert_int_equal(back.slot[1], -1);
+        assert_int_equal(back.rank[9], 0);
+        assert_int_equal(back.rank[2], 1);
         n = xc_map_format(&back, buf, sizeof(buf));
-        assert_string_equal(buf, "2 1\n9 15\n");
+        assert_string_equal(buf, "9 15\n2 1\n");
         /* only len bytes are read */
         assert_int_equal(xc_map_parse(&back, "1 1\ngarbage", 4), 0);
         assert_int_equal(back.slot[1], 1);
@@ -385,8 +437,10 @@ static void test_format_buffer(void **state)
         char buf[64];
 
         xc_map_init(&map);
-        for (int d = 1; d <= 9; d++)
+        for (int d = 1; d <= 9; d++) {
                 map.slot[d] = d;
+                map.rank[d] = d - 1;
+        }
         assert_int_equal(xc_map_format(&map, buf, sizeof(buf)), 36);
         /* exactly the length leaves no room for the NUL */
         assert_int_equal(xc_map_format(&map, buf, 36), -ENOBUFS);
@@ -466,6 +520,7 @@ static void test_parse_malformed(void **state)
 
         xc_map_init(&map);
         map.slot[4] = 7;
+        map.rank[4] = 0;
         copy = map;
         for (size_t i = 0; i < ARRAY_SIZE(malformed); i++) {
                 const char *t = malformed[i].text;
@@ -495,6 +550,7 @@ int main(void)
                 cmocka_unit_test(test_more_than_seven),
                 cmocka_unit_test(test_runtime_sequence),
                 cmocka_unit_test(test_matches_kernel_model),
+                cmocka_unit_test(test_resumed),
                 cmocka_unit_test(test_update_rejects_bad_map),
                 cmocka_unit_test(test_format_parse_round_trip),
                 cmocka_unit_test(test_format_buffer),

@@ -1,0 +1,115 @@
+#!/bin/bash
+# Component tests of `xen-channel-helper watch` and of the mapping that
+# follows what the kernel does without a uevent: a backend that closes
+# (the console stays bound, sysfs state Closed, its slot is free) and a
+# resume (each console re-allocated first-free). Testbed consoles under
+# umockdev, the fake xenstore server (it fires watches), scratch folders.
+# An hvc slot with a console behind it is a file <dev>/hvcN here (open()
+# works), an empty one is no file (as ENODEV on a guest).
+#
+#   umockdev-run -- bash test-watch.sh HELPER   (TAP on stdout)
+
+HELPER=$1
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$SRCDIR/../xenstore/xs-peer.sh"
+
+. "$SRCDIR/../lib/tap.sh"
+
+[ -n "${UMOCKDEV_DIR:-}" ] || skip_all "not under umockdev-run"
+[ -x "$HELPER" ] || skip_all "no helper at $HELPER"
+[ -x "${XC_MK_TESTBED:-}" ] || skip_all "no mk-testbed (\$XC_MK_TESTBED)"
+xs_peer_available fake || skip_all "no fake xenstore server"
+
+T=$(mktemp -d /tmp/xc-component-watch.XXXXXX)
+WPID=""
+trap '[ -n "$WPID" ] && kill $WPID 2>/dev/null; xs_peer_stop >/dev/null 2>&1; rm -rf "$T"' EXIT
+SYS=$UMOCKDEV_DIR/sys
+DEV=$T/dev RUN=$T/run LINKS=$T/dev/xen-channel
+mkdir -p "$DEV"
+
+con() { "$XC_MK_TESTBED" --sysfs "$SYS" "$1:state=${2:-Connected}" || bail "mk-testbed $1"; }
+con_del() { "$XC_MK_TESTBED" --sysfs "$SYS" --remove "$1"; }
+helper() { "$HELPER" --dev-dir "$DEV" --run-dir "$RUN" --timeout 2000 "$@" 2>>"$T/helper.err"; }
+lnk() { readlink "$LINKS/$1" 2>/dev/null || echo "(none)"; }
+# until_link NAME WANT: wait (bounded: 10 s) until NAME's link reads WANT
+until_link() {
+        local i
+        for ((i = 0; i < 100; i++)); do
+                [ "$(lnk "$1")" = "$2" ] && return 0
+                sleep 0.1
+        done
+        return 1
+}
+state() { tr '\n' ' ' <"$RUN/state"; }
+
+xs_peer_start fake "$T/xs" || bail "cannot start the fake xenstore"
+
+# ---- the mapping without the watch --------------------------------------------
+for i in 1 2 3; do con $i; xs_peer_write device/console/$i/name chan.$i; done
+touch "$DEV/hvc1" "$DEV/hvc2" "$DEV/hvc3"
+helper sync
+is "$(lnk chan.1) $(lnk chan.2) $(lnk chan.3)" "../hvc1 ../hvc2 ../hvc3" "three consoles: hvc1..3"
+echo Closed >"$SYS/devices/console-2/state"
+rm "$DEV/hvc2"
+helper sync
+is "$(lnk chan.2)" "(none)" "backend closed (sysfs state Closed): sync removes its link"
+is "$(state)" "1 1 3 3 " "closed console: no slot in the state file"
+con 4; xs_peer_write device/console/4/name chan.4
+helper export console-4 >"$T/export"
+is "$(sed -n 's/^XEN_CHANNEL_TTY=//p' "$T/export")" hvc2 "a console bound later takes the closed console's slot"
+
+# ---- the watch -----------------------------------------------------------------
+rm -rf "$DEV" "$RUN"; mkdir -p "$DEV"
+for i in 1 2 3 4; do con_del $i; xs_peer_rm device/console/$i; done
+for i in 1 2 3; do con $i; xs_peer_write device/console/$i/name chan.$i; xs_peer_write device/console/$i/state 4; done
+touch "$DEV/hvc1" "$DEV/hvc2" "$DEV/hvc3"
+helper sync
+"$HELPER" --dev-dir "$DEV" --run-dir "$RUN" --timeout 2000 watch 2>>"$T/helper.err" &
+WPID=$!
+sleep 1
+reads=$(xs_peer_count XS_READ)
+# a backend closes: the frontend writes state 6 (and sysfs says Closed)
+echo Closed >"$SYS/devices/console-2/state"
+rm "$DEV/hvc2"
+xs_peer_write device/console/2/state 6
+until_link chan.2 "(none)"
+ok $? "watch: the closed console's link goes (no uevent)"
+is "$(lnk chan.1) $(lnk chan.3)" "../hvc1 ../hvc3" "watch: the other links stay"
+sleep 0.5
+diag "xenstore reads for one burst: $(($(xs_peer_count XS_READ) - reads)) (one per console holding a slot)"
+is "$(($(xs_peer_count XS_READ) - reads))" 2 "watch: one sync, one read per console holding a slot"
+
+# a removal (hole at hvc1), then a resume: the kernel moves 3 to hvc1
+con_del 1; xs_peer_rm device/console/1; rm "$DEV/hvc1"
+con_del 2; xs_peer_rm device/console/2
+helper sync
+is "$(state)" "3 3 " "after the removals: console-3 still hvc3 (a hole below it)"
+until_link chan.1 "(none)"
+sleep 0.5
+# idle: no wake-ups in 2 s, across all its threads
+sw() { cat /proc/$WPID/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ {s += $2} END {print s + 0}'; }
+s0=$(sw); sleep 2; s1=$(sw)
+rss=$(awk '/^VmRSS/ {print $2}' /proc/$WPID/status)
+diag "watch idle: $((s1 - s0)) context switches in 2 s, VmRSS $rss kB, $(ls /proc/$WPID/task | wc -l) threads"
+is "$((s1 - s0))" 0 "watch: idle, it does not wake up"
+touch "$DEV/hvc1"; rm "$DEV/hvc3"          # the resume: console-3 is now behind hvc1
+xs_peer_write device/console/3/ring-ref 8   # what the frontend rewrites at a resume
+until_link chan.3 ../hvc1
+ok $? "watch: after a resume with a hole below it, console-3's link follows it to hvc1"
+is "$(state)" "3 1 " "resume: the state file follows"
+# udevadm trigger --action=change replays the tty udev stored at bind
+XEN_CHANNEL_NAME=chan.3 XEN_CHANNEL_TTY=hvc3 XEN_CHANNEL_DEVNAME=$DEV/hvc3 \
+        DEVPATH=/devices/console-3 ACTION=change helper link
+is "$?/$(lnk chan.3)" "0/../hvc1" "a udev change event with the stale tty does not undo it"
+kill $WPID; wait $WPID 2>/dev/null; WPID=""
+# no resume: a sync with the same hole keeps the slot (hvc1 is empty)
+rm -rf "$DEV"/hvc* "$RUN"
+for i in 1 2; do con $i; xs_peer_write device/console/$i/name chan.$i; done
+touch "$DEV/hvc1" "$DEV/hvc2" "$DEV/hvc3"
+helper sync
+is "$(lnk chan.3)" ../hvc3 "three consoles again: console-3 is hvc3"
+for i in 1 2; do con_del $i; xs_peer_rm device/console/$i; rm "$DEV/hvc$i"; done
+helper sync
+is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "no resume (hvc1 empty): console-3 keeps hvc3"
+
+done_testing
