@@ -16,6 +16,8 @@ enum {
         EXIT_ABSENT = 4,     /* not present / did not appear in time */
         EXIT_NO_CONSOLE = 5, /* present but cannot be opened */
         EXIT_HANGUP = 6,     /* connect: the channel hung up */
+        EXIT_NOT_LINKED = 7, /* status: a channel is not at its link */
+        EXIT_UNKNOWN = 8,    /* status: cannot tell (xenstore unreadable) */
 };
 
 struct tool {
@@ -32,6 +34,7 @@ int cmd_wait(struct tool *t, int argc, char **argv);
 int cmd_connect(struct tool *t, int argc, char **argv);
 int cmd_check_name(struct tool *t, int argc, char **argv);
 int cmd_supervise(struct tool *t, int argc, char **argv);
+int cmd_status(struct tool *t, int argc, char **argv);
 
 /* Print "xen-channel: " + message to stderr. */
 void tool_error(struct tool *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

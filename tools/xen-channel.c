@@ -21,6 +21,7 @@ static const struct {
         { "connect", cmd_connect, "Bridge stdin/stdout to a channel in raw mode" },
         { "check-name", cmd_check_name, "Check a name against the channel name policy" },
         { "supervise", cmd_supervise, "Run an agent; stop it when its channel hangs up" },
+        { "status", cmd_status, "Why a channel is or is not there (--json for scripts)" },
 };
 
 static void log_stderr(void *data, int prio, const char *file, int line, const char *fn,
@@ -36,10 +37,9 @@ static char *describe_commands(void)
         GString *s = g_string_new("Commands:\n");
 
         for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
-                g_string_append_printf(s, "  %-12s %s\n", commands[i].name,
-                                       commands[i].help);
+                g_string_append_printf(s, "  %-12s %s\n", commands[i].name, commands[i].help);
         g_string_append(s, "\nRun 'xen-channel COMMAND --help' for a command's options; "
-                        "see xen-channel(1).");
+                           "see xen-channel(1).");
         return g_string_free(s, FALSE);
 }
 
@@ -74,7 +74,7 @@ int main(int argc, char **argv)
         g_option_group_add_entries(group, entries);
         g_option_context_set_main_group(oc, g_steal_pointer(&group));
         g_option_context_set_summary(oc, "Find, wait for and talk to Xen PV channels "
-                                     "by name.");
+                                         "by name.");
         g_option_context_set_description(oc, desc);
         /* stop at the subcommand: its options are its own */
         g_option_context_set_strict_posix(oc, TRUE);
@@ -103,8 +103,7 @@ int main(int argc, char **argv)
                 xen_channel_ctx_set_log_priority(t.ctx, LOG_CRIT);
         if ((dev_dir && xen_channel_ctx_set_dev_dir(t.ctx, dev_dir) < 0) ||
             (run_dir && xen_channel_ctx_set_run_dir(t.ctx, run_dir) < 0)) {
-                fprintf(stderr, "%s: --dev-dir and --run-dir take an absolute path\n",
-                        t.prog);
+                fprintf(stderr, "%s: --dev-dir and --run-dir take an absolute path\n", t.prog);
                 xen_channel_ctx_unref(t.ctx);
                 return EXIT_USAGE;
         }
@@ -113,8 +112,10 @@ int main(int argc, char **argv)
                 if (!strcmp(argv[1], commands[i].name))
                         r = commands[i].fn(&t, argc - 1, argv + 1);
         if (r < 0) {
-                fprintf(stderr, "%s: unknown command \"%s\"; commands: list, wait, connect, "
-                        "check-name, supervise (try '%s --help')\n", t.prog, argv[1], t.prog);
+                fprintf(stderr,
+                        "%s: unknown command \"%s\"; commands: list, wait, connect, "
+                        "check-name, supervise, status (try '%s --help')\n",
+                        t.prog, argv[1], t.prog);
                 r = EXIT_USAGE;
         }
         xen_channel_ctx_unref(t.ctx);
