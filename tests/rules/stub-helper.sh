@@ -1,7 +1,7 @@
 #!/bin/sh
 # Stand-in for xen-channel-helper in the rules tests. udevadm test runs
 # IMPORT{program} for real (and never RUN), so this prints what the real
-# helper's "export" prints for the consoles of testbed.umockdev.
+# helper's "export" prints for the consoles of the testbed test-rules.sh makes.
 echo "stub-helper $* DEVPATH=${DEVPATH:-}" >&2
 if [ "$1" != export ]; then
         echo "stub-helper: unexpected command $1" >&2
