@@ -55,7 +55,7 @@ static void hint_bad_devid(GString *h, const struct xc_console_report *c)
                 g_string_append_printf(h,
                                        "the kernel reads only the last digit of the devid: "
                                        "console-%d is probed as devid %d (and clashes with "
-                                       "console-%d); use devids 1..9",
+                                       "console-%d, if there is one); use devids 1..9",
                                        c->devid, c->devid % 10, c->devid % 10);
 }
 
