@@ -243,7 +243,7 @@ int xc_link_claim_locked(struct xen_channel_ctx *ctx, int link_fd, struct xc_cla
 
 /*
  * Which consoles are live matters only when another console claims the same
- * name: only then ask libudev (a sysfs walk). The usual add and remove need
+ * name: only then walk sysfs. The usual add and remove need
  * no enumeration at all, which keeps udev's RUN programs cheap.
  */
 static void live_if_contested(struct xen_channel_ctx *ctx, const struct xc_claims *claims,

@@ -173,9 +173,11 @@ int xc_map_format(const struct xc_map *map, char *buf, size_t size);
 
 /* ---- the system: consoles, xenstore (consoles.c, xenstore.c) ------------ */
 
-/* The consoles that hold an hvc slot, through libudev (subsystem "xen",
- * sysname "console-*", driver "xenconsole", sysfs "state" neither Closing
- * nor Closed: the kernel frees the slot when the backend closes). */
+/* The consoles that hold an hvc slot, read from sysfs: the xen bus's
+ * "console-*" devices whose driver link names "xenconsole" and whose
+ * "state" is neither Closing nor Closed (the kernel frees the slot when the
+ * backend closes). An error reading sysfs is an error (XC_OBJ_SYSFS), never
+ * "not bound". */
 int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1]);
 
 /* /sys/bus/xen/devices exists (a Xen guest, or a testbed). */
