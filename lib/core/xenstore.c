@@ -30,9 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <xenstore.h>
-
 #include "../xc-private.h"
+#include "xs-dlopen.h"
 
 #define XS_PATH_MAX 160
 
@@ -60,6 +59,7 @@ struct xs_job {
         int open_errno; /* xs_open() failed */
         int read_errno; /* xs_read() failed */
         /* Worker-private. */
+        const struct xc_xs_lib *xs;
         struct xs_handle *xsh;
         struct sigaction saved_sigpipe;
 };
@@ -88,7 +88,7 @@ static void worker_cancelled(void *arg)
         struct xs_job *job = arg;
 
         sigaction(SIGPIPE, &job->saved_sigpipe, NULL);
-        xs_daemon_destroy_postfork(job->xsh);
+        job->xs->destroy_postfork(job->xsh);
         job->xsh = NULL;
 }
 
@@ -106,15 +106,15 @@ static void read_console(struct xs_job *job, struct xc_xs_console *c)
 
         snprintf(job->scratch, XS_PATH_MAX, "device/console/%s/name", c->key);
         errno = 0;
-        c->name = xs_read(job->xsh, XBT_NULL, job->scratch, &job->len);
+        c->name = job->xs->read(job->xsh, XBT_NULL, job->scratch, &job->len);
         c->name_len = c->name ? job->len : 0;
         c->name_err = c->name ? 0 : (errno ? errno : EIO);
         snprintf(job->scratch, XS_PATH_MAX, "device/console/%s/backend", c->key);
-        c->backend = xs_read(job->xsh, XBT_NULL, job->scratch, &job->len);
+        c->backend = job->xs->read(job->xsh, XBT_NULL, job->scratch, &job->len);
         if (!c->backend || strlen(c->backend) > XS_PATH_MAX - 8)
                 return;
         snprintf(job->scratch, XS_PATH_MAX, "%s/state", c->backend);
-        v = xs_read(job->xsh, XBT_NULL, job->scratch, &job->len);
+        v = job->xs->read(job->xsh, XBT_NULL, job->scratch, &job->len);
         if (v && job->len == 1 && v[0] >= '0' && v[0] <= '9')
                 c->backend_state = v[0] - '0';
         free(v);
@@ -126,7 +126,7 @@ static void list_consoles(struct xs_job *job)
         char **keys;
 
         errno = 0;
-        keys = xs_directory(job->xsh, XBT_NULL, "device/console", &job->len);
+        keys = job->xs->directory(job->xsh, XBT_NULL, "device/console", &job->len);
         if (!keys) {
                 job->read_errno = errno ? errno : EIO;
                 return;
@@ -162,7 +162,7 @@ static void read_cancellable(struct xs_job *job)
         if (job->list) {
                 list_consoles(job);
         } else {
-                job->value = xs_read(job->xsh, XBT_NULL, job->path, &job->len);
+                job->value = job->xs->read(job->xsh, XBT_NULL, job->path, &job->len);
                 if (!job->value)
                         job->read_errno = errno ? errno : EIO;
         }
@@ -178,7 +178,7 @@ static void *worker(void *arg)
 
         pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
         errno = 0;
-        xsh = xs_open(0);
+        xsh = job->xs->open(0);
 
         pthread_mutex_lock(&job->lock);
         abandoned = job->abandoned;
@@ -194,7 +194,7 @@ static void *worker(void *arg)
 
         if (abandoned) {
                 /* Detached by the caller: nobody else will free the job. */
-                xs_close(xsh);
+                job->xs->close(xsh);
                 job_free(job);
                 return NULL;
         }
@@ -205,7 +205,7 @@ static void *worker(void *arg)
          * the job before joining, so the results need no lock until here. */
         read_cancellable(job);
         job->xsh = NULL;
-        xs_close(xsh);
+        job->xs->close(xsh);
 
         pthread_mutex_lock(&job->lock);
         job->phase = PHASE_DONE;
@@ -353,6 +353,11 @@ static int run_job(struct xen_channel_ctx *ctx, struct xs_job *job, int devid)
         bool finished, detached;
         int r;
 
+        job->xs = xc_xs_lib(ctx, devid);
+        if (!job->xs) {
+                job_free(job);
+                return xc_last_error(ctx)->err;
+        }
         clock_gettime(CLOCK_MONOTONIC, &start);
         deadline_after(&deadline, ctx->timeout_ms);
         dbg(ctx, "xenstore: %s %s (bound %d ms)", job->list ? "list" : "read", job->path,
@@ -463,6 +468,7 @@ int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name)
 /* ---- the watch of helper watch ------------------------------------------- */
 
 struct xc_xs_watch {
+        const struct xc_xs_lib *xs;
         struct xs_handle *xsh;
 };
 
@@ -473,21 +479,26 @@ int xc_xs_watch_open(struct xen_channel_ctx *ctx, struct xc_xs_watch **ret)
 
         if (!w)
                 return xc_fail(ctx, -ENOMEM, XC_OBJ_NONE, 0, NULL, "out of memory");
+        w->xs = xc_xs_lib(ctx, 0);
+        if (!w->xs) {
+                free(w);
+                return xc_last_error(ctx)->err;
+        }
         errno = 0;
-        w->xsh = xs_open(0);
+        w->xsh = w->xs->open(0);
         if (!w->xsh) {
                 free(w);
                 return read_failed(ctx, 0, "device/console", -EHOSTDOWN);
         }
         /* Relative: the kernel registers it again after a resume, where it
          * then means the new domain's path. */
-        if (!xs_watch(w->xsh, XC_XS_WATCH_PATH, "xen-channel")) {
+        if (!w->xs->watch(w->xsh, XC_XS_WATCH_PATH, "xen-channel")) {
                 int r = -(errno ? errno : EIO);
 
                 xc_xs_watch_close(w);
                 return read_failed(ctx, 0, XC_XS_WATCH_PATH, read_error(-r));
         }
-        fd = xs_fileno(w->xsh);
+        fd = w->xs->fileno(w->xsh);
         if (fd < 0) {
                 xc_xs_watch_close(w);
                 return read_failed(ctx, 0, XC_XS_WATCH_PATH, -EIO);
@@ -501,7 +512,7 @@ int xc_xs_watch_drain(struct xc_xs_watch *w)
         char **ev;
         int n = 0;
 
-        while ((ev = xs_check_watch(w->xsh))) {
+        while ((ev = w->xs->check_watch(w->xsh))) {
                 free(ev);
                 n++;
         }
@@ -512,6 +523,6 @@ void xc_xs_watch_close(struct xc_xs_watch *w)
 {
         if (!w)
                 return;
-        xs_close(w->xsh);
+        w->xs->close(w->xsh);
         free(w);
 }

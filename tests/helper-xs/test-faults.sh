@@ -144,4 +144,24 @@ is "$(err_lines)" 1 "no xenstore: one error line"
 grep -q 'cannot connect to xenstore' <<<"$ERR"
 ok $? "no xenstore: says it cannot connect (not 'no name')"
 
+
+# --- libxenstore cannot be loaded -------------------------------------------
+# The helper dlopen()s libxenstore by the soname its .note.dlopen names, and
+# only when a name must be read: export fails in one clear line, link and
+# unlink never load it.
+soname=$(readelf -p .note.dlopen "$HELPER" | grep -o 'libxenstore\.so\.[0-9]*' | head -n 1)
+mkdir -p "$T/badlib"
+: > "$T/badlib/$soname"
+fresh_dirs
+LD_LIBRARY_PATH=$T/badlib run_helper "$TB" export console-1
+is "$RC" 4 "$soname unloadable: export exits 4"
+is "$OUT" "" "$soname unloadable: nothing on stdout"
+is "$(err_lines)" 1 "$soname unloadable: one error line"
+grep -q "console-1: cannot load $soname (package libxenstore): .*badlib" <<<"$ERR"
+ok $? "$soname unloadable: the error names the library and why" "$ERR"
+LD_LIBRARY_PATH=$T/badlib link_env add link
+is "$RC" 0 "$soname unloadable: link does not need it (exit 0)"
+LD_LIBRARY_PATH=$T/badlib link_env remove unlink
+is "$RC" 0 "$soname unloadable: unlink does not need it (exit 0)"
+
 done_testing
