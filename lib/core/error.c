@@ -7,18 +7,12 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "../xc-private.h"
 
 const struct xc_error *xc_last_error(const struct xen_channel_ctx *ctx)
 {
         return &ctx->error;
-}
-
-void xc_clear_error(struct xen_channel_ctx *ctx)
-{
-        memset(&ctx->error, 0, sizeof(ctx->error));
 }
 
 int xc_fail(struct xen_channel_ctx *ctx, int r, enum xc_object obj, int devid,

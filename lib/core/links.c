@@ -275,73 +275,57 @@ static int check_channel(struct xen_channel_ctx *ctx, const char *name, int devi
         return 0;
 }
 
-/* Take the run-folder lock and load the claims, and who is live if contested. */
-static int lock_claims(struct xen_channel_ctx *ctx, const char *name, int devid,
-                       struct xc_lock *lock, struct xc_claims *claims,
-                       bool live[XC_DEVID_MAX + 1])
-{
-        int r = xc_lock_take(ctx, lock);
-
-        if (r < 0)
-                return r;
-        xc_claims_load(ctx, lock->run_fd, claims);
-        live_if_contested(ctx, claims, name, devid, live);
-        return 0;
-}
-
-int xc_link_add(struct xen_channel_ctx *ctx, const char *name, int devid, int slot)
+/*
+ * link_add and link_remove: check, then under the lock load the claims, work
+ * on the link, and save the claims whatever the link did (a clash loser's
+ * claim is what lets it take the link over later).
+ */
+static int change_link(struct xen_channel_ctx *ctx, const char *name, int devid, int slot,
+                       bool add)
 {
         bool live[XC_DEVID_MAX + 1];
         struct xc_claims claims;
         struct xc_lock lock;
         int link_fd, r, r2;
 
-        r = check_channel(ctx, name, devid, slot, XC_HVC_TTYS);
+        r = check_channel(ctx, name, devid, slot, add ? XC_HVC_TTYS : XC_HVC_SLOTS);
         if (r < 0)
                 return r;
-        r = lock_claims(ctx, name, devid, &lock, &claims, live);
+        r = xc_lock_take(ctx, &lock);
         if (r < 0)
                 return r;
-        link_fd = xc_link_dir_open(ctx, true);
-        if (link_fd < 0) {
+        xc_claims_load(ctx, lock.run_fd, &claims);
+        live_if_contested(ctx, &claims, name, devid, live);
+        if (!add) {
+                live[devid] = false; /* it is going away */
+                if (claims.c[devid].used && strcmp(claims.c[devid].name, name) == 0)
+                        claims.c[devid].used = false;
+        }
+        link_fd = xc_link_dir_open(ctx, add);
+        if (link_fd < 0 && add) {
                 xc_lock_release(&lock);
                 return link_fd;
         }
-        r = xc_link_claim_locked(ctx, link_fd, &claims, live, name, devid, slot);
-        close(link_fd);
-        /* Saved whatever the link did: a clash loser's claim is what lets
-         * it take the link over later. */
-        r2 = xc_claims_save(ctx, lock.run_fd, &claims);
-        xc_lock_release(&lock);
-        return r < 0 ? r : r2;
-}
-
-int xc_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid, int slot)
-{
-        bool live[XC_DEVID_MAX + 1];
-        struct xc_claims claims;
-        struct xc_lock lock;
-        int link_fd, r, r2;
-
-        r = check_channel(ctx, name, devid, slot, XC_HVC_SLOTS);
-        if (r < 0)
-                return r;
-        r = lock_claims(ctx, name, devid, &lock, &claims, live);
-        if (r < 0)
-                return r;
-        live[devid] = false; /* it is going away */
-        if (claims.c[devid].used && strcmp(claims.c[devid].name, name) == 0)
-                claims.c[devid].used = false;
-        link_fd = xc_link_dir_open(ctx, false);
         if (link_fd == -ENOENT)
                 r = XC_REMOVAL_NONE; /* no folder, no link: nothing to do */
         else if (link_fd < 0)
                 r = link_fd;
         else {
-                r = release_name(ctx, link_fd, &claims, live, name, devid, slot);
+                r = add ? xc_link_claim_locked(ctx, link_fd, &claims, live, name, devid, slot)
+                        : release_name(ctx, link_fd, &claims, live, name, devid, slot);
                 close(link_fd);
         }
         r2 = xc_claims_save(ctx, lock.run_fd, &claims);
         xc_lock_release(&lock);
         return r < 0 || r2 == 0 ? r : r2;
+}
+
+int xc_link_add(struct xen_channel_ctx *ctx, const char *name, int devid, int slot)
+{
+        return change_link(ctx, name, devid, slot, true);
+}
+
+int xc_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid, int slot)
+{
+        return change_link(ctx, name, devid, slot, false);
 }

@@ -76,7 +76,6 @@ struct xc_error {
 
 /* The last fault recorded on ctx. */
 const struct xc_error *xc_last_error(const struct xen_channel_ctx *ctx);
-void xc_clear_error(struct xen_channel_ctx *ctx);
 /* Record a fault (r < 0) and return r. path may be NULL. */
 int xc_fail(struct xen_channel_ctx *ctx, int r, enum xc_object obj, int devid,
             const char *path, const char *format, ...) __attribute__((format(printf, 6, 7)));
