@@ -25,9 +25,9 @@ static const struct {
         { XC_OBJ_RUN_DIR, -ENOTDIR, EXIT_UNSAFE_DIR, UNSAFE_HINT },
         { XC_OBJ_DEV_DIR, -ENOTDIR, EXIT_UNSAFE_DIR, UNSAFE_HINT },
         { XC_OBJ_LINK_DIR, -ENOTDIR, EXIT_UNSAFE_DIR, UNSAFE_HINT },
-        { XC_OBJ_LINK, -EEXIST, EXIT_CLASH, NULL },
+        { XC_OBJ_CLASH, 0, EXIT_CLASH, NULL },
         /* unlink: a link that is not this console's is not ours to remove */
-        { XC_OBJ_LINK, -ESTALE, EXIT_DONE, NULL },
+        { XC_OBJ_NOT_OURS, 0, EXIT_DONE, NULL },
         /* everything else, e.g. a run file that cannot be written, is 1 */
 };
 

@@ -24,7 +24,9 @@ int xc_fail(struct xen_channel_ctx *ctx, int r, enum xc_object obj, int devid,
         e->err = r;
         e->obj = obj;
         e->devid = devid;
-        e->priority = r == -EEXIST || r == -ESTALE ? LOG_WARNING : LOG_ERR;
+        /* A clash or a link that is not ours is the normal working of the
+         * policy, not a failure of the system. */
+        e->priority = obj == XC_OBJ_CLASH || obj == XC_OBJ_NOT_OURS ? LOG_WARNING : LOG_ERR;
         e->logged = false;
         snprintf(e->path, sizeof(e->path), "%s", path ? path : "");
         va_start(args, format);

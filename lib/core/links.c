@@ -178,9 +178,12 @@ static int release_name(struct xen_channel_ctx *ctx, int link_fd,
                 r = link_set(ctx, link_fd, name, next, claims->c[next].slot);
                 return r < 0 ? r : XC_REMOVAL_HANDED;
         }
-        if (r < 0)
-                return xc_fail(ctx, -ESTALE, XC_OBJ_LINK, devid, path,
+        if (r == -EINVAL)
+                return xc_fail(ctx, -ESTALE, XC_OBJ_NOT_OURS, devid, path,
                                "%s is not a symlink: left alone", path);
+        if (r < 0)
+                return xc_fail(ctx, r, XC_OBJ_LINK, devid, path, "cannot read the link %s: %s",
+                               path, strerror(-r));
         cur_slot = xc_link_target_slot(cur);
         if (cur_slot == slot && next >= 0) {
                 notice(ctx,
@@ -197,7 +200,7 @@ static int release_name(struct xen_channel_ctx *ctx, int link_fd,
                     next, devid);
                 return XC_REMOVAL_NONE;
         }
-        return xc_fail(ctx, -ESTALE, XC_OBJ_LINK, devid, path,
+        return xc_fail(ctx, -ESTALE, XC_OBJ_NOT_OURS, devid, path,
                        "%s points at %s, not at ../hvc%d: left alone", path, cur, slot);
 }
 
@@ -235,7 +238,7 @@ int xc_link_claim_locked(struct xen_channel_ctx *ctx, int link_fd, struct xc_cla
         if (r < 0)
                 return r;
         shown(ctx, name, path, sizeof(path));
-        return xc_fail(ctx, -EEXIST, XC_OBJ_LINK, devid, path,
+        return xc_fail(ctx, -EEXIST, XC_OBJ_CLASH, devid, path,
                        "channel name \"%s\" is carried by console-%d (hvc%d) and console-%d "
                        "(hvc%d): console-%d keeps %s; not linked",
                        name, owner, claims->c[owner].slot, devid, slot, owner, path);

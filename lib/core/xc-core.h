@@ -62,13 +62,16 @@ enum xc_object {
         XC_OBJ_DEV_DIR,  /* the device folder */
         XC_OBJ_LINK_DIR, /* <dev_dir>/xen-channel */
         XC_OBJ_LINK,     /* <dev_dir>/xen-channel/<name> */
+        /* Answers of the policy rather than failures (logged at warning): */
+        XC_OBJ_CLASH,    /* -EEXIST: a lower devid carries the name and keeps it */
+        XC_OBJ_NOT_OURS, /* -ESTALE: the link is not this console's; left alone */
 };
 
 struct xc_error {
         int err; /* negative errno; 0: nothing recorded */
         enum xc_object obj;
         int devid;                 /* the console concerned, 0 when none */
-        int priority;              /* how bad: LOG_ERR, or LOG_WARNING (clash, not ours) */
+        int priority;              /* LOG_ERR; LOG_WARNING for CLASH and NOT_OURS */
         bool logged;               /* the core logged it already (sync, which goes on) */
         char path[PATH_MAX];       /* the folder, file, link or xenstore key */
         char text[PATH_MAX + 256]; /* one sentence, without "console-N: " */
@@ -281,7 +284,7 @@ int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map);
  * link + rename), under the run folder lock. Creates the folder (0755) and
  * refuses it when it is a symlink or not a folder (-ENOTDIR). When another
  * live console with a lower devid carries the same name, it keeps the link:
- * -EEXIST (XC_OBJ_LINK, priority warning). slot is 1..7 (0 is the primary
+ * -EEXIST (XC_OBJ_CLASH). slot is 1..7 (0 is the primary
  * console: -EINVAL; 8 and up have no tty: -ENXIO). A file or folder at the
  * link's place is not ours and is never replaced: -ENOTEMPTY.
  */
@@ -295,7 +298,7 @@ enum xc_removal {
 };
 /*
  * Remove <dev_dir>/xen-channel/<name> only if it still points at ../hvc<slot>
- * (-ESTALE otherwise, nothing removed, priority warning). If another console
+ * (-ESTALE, XC_OBJ_NOT_OURS, otherwise: nothing removed). If another console
  * carries the same name, it takes the link over. Returns an enum xc_removal.
  */
 int xc_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid, int slot);
