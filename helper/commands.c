@@ -102,6 +102,14 @@ static int channel_from_env(struct xen_channel_ctx *ctx, int devid, const struct
         return slot_from_env(devid, env);
 }
 
+/* The rules run export before link on add and bind (the stored properties
+ * are imported only on change and unbind). */
+static bool fresh_from_export(const struct udev_env *env)
+{
+        return env->action &&
+               (strcmp(env->action, "add") == 0 || strcmp(env->action, "bind") == 0);
+}
+
 int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
 {
         int slot = channel_from_env(ctx, devid, env, "link");
@@ -110,9 +118,12 @@ int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
         if (slot <= 0)
                 return -slot;
         /* udev replays the tty it stored at bind on every "change" event; a
-         * resume or a closed backend may have moved or freed it since. Where
-         * there is no xen bus to ask (tests, a container), udev's word holds. */
-        now = xc_xen_bus_present() ? xc_resolve_tty(ctx, devid) : slot;
+         * resume or a closed backend may have moved or freed it since. On
+         * add and bind, export computed it moments ago in the same event:
+         * no second sysfs walk. Where there is no xen bus to ask (tests, a
+         * container), udev's word holds. */
+        now = fresh_from_export(env) || !xc_xen_bus_present() ? slot
+                                                              : xc_resolve_tty(ctx, devid);
         if (now < 0)
                 return helper_fail(ctx, devid);
         if (now != slot) {

@@ -6,11 +6,16 @@
 #include "udev-env.h"
 #include "xc-core.h"
 
-/* Value of key in "KEY=VALUE", or NULL when entry is another key. */
+/* Value of key in "KEY=VALUE", or NULL when entry is another key. The
+ * first character is compared inline: the environment udev (or a shell)
+ * passes has dozens of entries, nearly all of which it rules out. */
 static const char *value_of(const char *entry, const char *key)
 {
-        size_t n = strlen(key);
+        size_t n;
 
+        if (entry[0] != key[0])
+                return NULL;
+        n = strlen(key);
         if (strncmp(entry, key, n) != 0 || entry[n] != '=')
                 return NULL;
         return entry[n + 1] ? entry + n + 1 : NULL;

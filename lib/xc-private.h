@@ -29,7 +29,8 @@ struct xen_channel_ctx {
          * closing one costs a kernel RCU grace period (up to ~16 ms) that
          * would otherwise delay every wake-up. ctx.c only closes it. */
         int wait_fd;
-        /* The last failure of a core function (error.c). */
+        /* The last failure of a core function (error.c). Last: ctx.c
+         * zeroes what comes before it, not its buffers. */
         struct xc_error error;
 };
 
