@@ -6,6 +6,8 @@
  *
  * One "event" runs every command of the sequence once, one after the other,
  * each with fork+exec+wait (what udevd does for IMPORT{program} and RUN).
+ * Leading NAME=VALUE words of a command go into its environment (set in
+ * the child, as udevd passes each event's properties), not through env(1).
  * Runs RUNS events after RUNS/10 warm-up events and prints, in microseconds
  * per event: "median p10 p90 mean". A command that fails stops the bench:
  * a failing helper would be timed doing nothing.
@@ -42,6 +44,8 @@ static int run_one(char **argv)
 
                 if (null >= 0)
                         dup2(null, STDOUT_FILENO);
+                while (argv[0] && strchr(argv[0], '=') && argv[0][0] != '/')
+                        putenv(*argv++);
                 execvp(argv[0], argv);
                 _exit(127);
         }
