@@ -97,7 +97,13 @@ static int channel_from_env(struct xen_channel_ctx *ctx, int devid, const struct
                          devid, verb);
                 return -EXIT_DONE;
         }
-        if (xc_name_accept(ctx, devid, env->name, strlen(env->name)) < 0)
+        /* A link an older version made under a name today's policy refuses
+         * is still removed when it is this console's. */
+        if (strcmp(verb, "unlink") == 0 && xc_name_is_legacy(env->name))
+                log_notice("console-%d: channel name \"%s\" is refused by today's name "
+                           "policy; removing its link if it is this console's",
+                           devid, env->name);
+        else if (xc_name_accept(ctx, devid, env->name, strlen(env->name)) < 0)
                 return -helper_fail(ctx, devid);
         return slot_from_env(devid, env);
 }
@@ -145,7 +151,7 @@ static int remove_link(struct xen_channel_ctx *ctx, int devid, const struct udev
 
         if (slot <= 0)
                 return -slot;
-        if (xc_link_remove(ctx, env->name, devid, slot) < 0)
+        if (xc_link_remove_legacy(ctx, env->name, devid, slot) < 0)
                 return helper_fail(ctx, devid);
         return EXIT_DONE;
 }

@@ -119,7 +119,8 @@ struct xen_channel_info {
 
 /*
  * List the channels present in <dev_dir>/xen-channel: every symlink with a
- * valid name that points at ../hvcN. devid comes from the run folder
+ * valid name that points at a channel tty, ../hvc1 .. ../hvc7 (hvc0 is the
+ * primary console; hvc8 and up have no tty). devid comes from the run folder
  * (<run_dir>/names, else <run_dir>/state) and is -1 when it is not known
  * there. *list is one malloc'd block holding the array and its strings:
  * free(*list) releases all (NULL when *n is 0); *n is its length, sorted by
@@ -178,7 +179,7 @@ enum xen_channel_open_flags {
 /*
  * Wait for (as xen_channel_wait) and open a channel: O_RDWR|O_NOCTTY|O_CLOEXEC,
  * raw mode (xen_channel_make_raw), O_NONBLOCK with XEN_CHANNEL_OPEN_NONBLOCK.
- * Only a link of the form the helper makes, "../hvcN" (N < 16), is followed:
+ * Only a link of the form the helper makes, "../hvcN" (N 1..7), is followed:
  * the tty opened is <dev_dir>/hvcN, exactly the one read from the link. A
  * link to anywhere else (an absolute path, another file, "../hvc1/..") is
  * refused without being opened, as xen_channel_list() does not list it.
@@ -187,7 +188,7 @@ enum xen_channel_open_flags {
  *   -ENOENT     absent, and timeout_ms was 0
  *   -ETIMEDOUT  absent when the timeout expired
  *   -ENODEV     the link is dangling, or no console is behind the tty
- *   -ENOTTY     the link is not of the form ../hvcN, or hvcN is not a tty
+ *   -ENOTTY     the link is not of the form ../hvcN (N 1..7), or hvcN is not a tty
  *   -EINTR      a signal interrupted the wait
  *
  * HANGUP. A channel is a byte stream that ends with a hangup: after a

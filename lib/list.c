@@ -37,8 +37,11 @@ static void load_devids(struct xen_channel_ctx *ctx, struct devids *ids)
         memset(&ids->claims, 0, sizeof(ids->claims));
         if (run_fd < 0)
                 return;
-        xc_claims_load(ctx, run_fd, &ids->claims);
-        xc_state_load(ctx, run_fd, &ids->map);
+        /* A file that cannot be read costs only the devids (recorded in the
+         * ctx, not logged: the list itself is fine). */
+        if (xc_claims_load(ctx, run_fd, &ids->claims) < 0 ||
+            xc_state_load(ctx, run_fd, &ids->map) < 0)
+                dbg(ctx, "%s; devids from it unknown", xc_last_error(ctx)->text);
         close(run_fd);
 }
 
@@ -69,7 +72,7 @@ static int entry_found(int dir_fd, const char *name, const struct devids *ids, s
         if (len < 0)
                 return 0; /* not a link, or gone meanwhile */
         target[len] = '\0';
-        f->slot = xc_link_target_slot(target);
+        f->slot = xc_link_target_channel(target);
         if (f->slot < 0)
                 return 0;
         memcpy(f->name, name, name_len + 1);

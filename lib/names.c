@@ -17,6 +17,7 @@
  * "/") win over cosmetic ones.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 
 #include "xc-private.h"
@@ -143,6 +144,21 @@ int xc_name_valid(const char *name)
             XEN_CHANNEL_NAME_OK)
                 return -EINVAL;
         return 0;
+}
+
+bool xc_name_is_legacy(const char *name)
+{
+        size_t len;
+
+        if (!name || xc_name_valid(name) == 0 || name[0] == '.')
+                return false;
+        len = strnlen(name, NAME_MAX + 1);
+        if (len == 0 || len > NAME_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++)
+                if (name[i] == '/' || (unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+                        return false;
+        return true;
 }
 
 int xc_name_accept(struct xen_channel_ctx *ctx, int devid, const char *name, size_t len)

@@ -73,10 +73,12 @@ static int link_tty(struct xen_channel_ctx *ctx, const char *name, char *tty, si
                 return r;
         }
         target[len] = '\0';
-        slot = xc_link_target_slot(target);
+        slot = xc_link_target_channel(target);
         if (slot < 0) {
-                err(ctx, "%s points at %s, not at ../hvcN: not a channel link, not opened",
-                    path, target);
+                err(ctx,
+                    "%s points at %s, not at a channel tty ../hvc1..../hvc%d: not a "
+                    "channel link, not opened",
+                    path, target, XC_HVC_TTYS - 1);
                 return -ENOTTY;
         }
         return xc_tty_path(ctx, slot, tty, size);

@@ -134,28 +134,47 @@ static int console_holds_slot(struct xen_channel_ctx *ctx, const char *sysname)
         return r;
 }
 
+/*
+ * The kernel (hvc_xen.c) takes the devid from the last character of the
+ * nodename, so a bound console-11..19 was probed as devid 1..9, and
+ * hvc_alloc() (hvc_console.c) gave it the slot that already holds that
+ * devid's vtermno, else the first free one: it holds, or shares, the slot of
+ * console-1..9. It is counted there (holds[]), and never linked itself.
+ * Read from the source, not yet shown on real Xen.
+ */
 static void note_console(struct xen_channel_ctx *ctx, const char *sysname,
-                         bool bound[XC_DEVID_MAX + 1])
+                         struct xc_consoles *cons)
 {
         int devid = xc_parse_devid(sysname);
 
         if (devid == -ERANGE) {
-                warning(ctx, "%s: devid outside %d..%d, the kernel cannot probe it; ignored",
-                        sysname, XC_DEVID_MIN, XC_DEVID_MAX);
+                devid = sysname[strlen(sysname) - 1] - '0';
+                if (devid < XC_DEVID_MIN || devid > XC_DEVID_MAX) {
+                        warning(ctx,
+                                "%s: the kernel probes it as devid 0, which it refuses; "
+                                "ignored",
+                                sysname);
+                        return;
+                }
+                warning(ctx,
+                        "%s is bound: the kernel probed it as devid %d, so it holds (or "
+                        "shares) the hvc slot of console-%d; counted there, never linked",
+                        sysname, devid, devid);
+                cons->holds[devid] = true;
                 return;
         }
         if (devid < XC_DEVID_MIN || devid > XC_DEVID_MAX)
                 return;
-        bound[devid] = true;
+        cons->bound[devid] = cons->holds[devid] = true;
 }
 
-int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1])
+int xc_consoles_scan(struct xen_channel_ctx *ctx, struct xc_consoles *cons)
 {
         struct dirent *de;
         DIR *dir;
         int r = 0;
 
-        memset(bound, 0, sizeof(bool) * (XC_DEVID_MAX + 1));
+        memset(cons, 0, sizeof(*cons));
         dir = opendir(XEN_BUS_DEVICES);
         if (!dir) {
                 if (errno == ENOENT)
@@ -171,12 +190,21 @@ int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1])
                 if (r < 0)
                         break;
                 if (r)
-                        note_console(ctx, de->d_name, bound);
+                        note_console(ctx, de->d_name, cons);
                 r = 0;
         }
         if (r == 0 && errno)
                 r = xc_fail(ctx, -errno, XC_OBJ_SYSFS, 0, XEN_BUS_DEVICES,
                             "cannot list %s: %s", XEN_BUS_DEVICES, strerror(errno));
         closedir(dir);
+        return r;
+}
+
+int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1])
+{
+        struct xc_consoles cons;
+        int r = xc_consoles_scan(ctx, &cons);
+
+        memcpy(bound, cons.bound, sizeof(cons.bound));
         return r;
 }

@@ -262,15 +262,19 @@ static void live_if_contested(struct xen_channel_ctx *ctx, const struct xc_claim
 
 /* A channel the caller names: a valid name, devid 1..9, a slot 1..max_slot - 1
  * (slot 0 is the primary console, never a channel). */
+/* A channel the caller names: a valid name (or, to remove, a legacy one),
+ * devid 1..9, a slot 1..max_slot - 1 (slot 0 is the primary console, never
+ * a channel). */
 static int check_channel(struct xen_channel_ctx *ctx, const char *name, int devid, int slot,
-                         int max_slot)
+                         int max_slot, bool legacy_ok)
 {
         if (!name)
                 return xc_fail(ctx, -EINVAL, XC_OBJ_NONE, 0, NULL, "no channel name given");
         if (!xc_devid_valid(devid) || slot < 1 || slot >= XC_HVC_SLOTS)
                 return xc_fail(ctx, -EINVAL, XC_OBJ_NONE, 0, NULL,
                                "no channel on console %d, hvc slot %d", devid, slot);
-        if (xc_name_accept(ctx, devid, name, strlen(name)) < 0)
+        if (!(legacy_ok && xc_name_is_legacy(name)) &&
+            xc_name_accept(ctx, devid, name, strlen(name)) < 0)
                 return -EINVAL;
         if (slot >= max_slot)
                 return xc_fail(ctx, -ENXIO, XC_OBJ_CONSOLE, devid, NULL,
@@ -278,26 +282,36 @@ static int check_channel(struct xen_channel_ctx *ctx, const char *name, int devi
         return 0;
 }
 
+/* What change_link does. */
+enum change { ADD, REMOVE, REMOVE_LEGACY };
+
 /*
  * link_add and link_remove: check, then under the lock load the claims, work
  * on the link, and save the claims whatever the link did (a clash loser's
  * claim is what lets it take the link over later).
  */
 static int change_link(struct xen_channel_ctx *ctx, const char *name, int devid, int slot,
-                       bool add)
+                       enum change what)
 {
-        bool live[XC_DEVID_MAX + 1];
+        bool add = what == ADD, live[XC_DEVID_MAX + 1];
         struct xc_claims claims;
         struct xc_lock lock;
         int link_fd, r, r2;
 
-        r = check_channel(ctx, name, devid, slot, add ? XC_HVC_TTYS : XC_HVC_SLOTS);
+        r = check_channel(ctx, name, devid, slot, add ? XC_HVC_TTYS : XC_HVC_SLOTS,
+                          what == REMOVE_LEGACY);
         if (r < 0)
                 return r;
         r = xc_lock_take(ctx, &lock);
         if (r < 0)
                 return r;
-        xc_claims_load(ctx, lock.run_fd, &claims);
+        /* A names file that cannot be read is not "no claims": saving the
+         * claims of this one console would drop everybody else's. */
+        r = xc_claims_load(ctx, lock.run_fd, &claims);
+        if (r < 0) {
+                xc_lock_release(&lock);
+                return r;
+        }
         live_if_contested(ctx, &claims, name, devid, live);
         if (!add) {
                 live[devid] = false; /* it is going away */
@@ -320,15 +334,23 @@ static int change_link(struct xen_channel_ctx *ctx, const char *name, int devid,
         }
         r2 = xc_claims_save(ctx, lock.run_fd, &claims);
         xc_lock_release(&lock);
-        return r < 0 || r2 == 0 ? r : r2;
+        /* A names file not saved beats the link's result, a clash verdict
+         * too: it was recorded last, and it is what the user must see to. */
+        return r2 < 0 ? r2 : r;
 }
 
 int xc_link_add(struct xen_channel_ctx *ctx, const char *name, int devid, int slot)
 {
-        return change_link(ctx, name, devid, slot, true);
+        return change_link(ctx, name, devid, slot, ADD);
 }
 
 int xc_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid, int slot)
 {
-        return change_link(ctx, name, devid, slot, false);
+        return change_link(ctx, name, devid, slot, REMOVE);
+}
+
+int xc_link_remove_legacy(struct xen_channel_ctx *ctx, const char *name, int devid, int slot)
+{
+        return change_link(ctx, name, devid, slot,
+                           xc_name_is_legacy(name) ? REMOVE_LEGACY : REMOVE);
 }

@@ -269,6 +269,13 @@ int xc_link_target_slot(const char *target)
         return xc_parse_tty(target + 3);
 }
 
+int xc_link_target_channel(const char *target)
+{
+        int slot = xc_link_target_slot(target);
+
+        return slot >= 1 && slot < XC_HVC_TTYS ? slot : -EINVAL;
+}
+
 /* One line "devid slot" followed by "\n" or the end of the text. */
 static int parse_line(const char **p, const char *end, int *devid, int *slot)
 {

@@ -50,11 +50,25 @@ static int lock_bounded(struct xen_channel_ctx *ctx, int fd)
         }
 }
 
+/* A file of the run folder must be a regular one: -EFTYPE_RUN otherwise. */
+#define EFTYPE_RUN EBADFD
+static int regular(int fd)
+{
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        return S_ISREG(st.st_mode) ? 0 : -EFTYPE_RUN;
+}
+
 static int lock_fail(struct xen_channel_ctx *ctx, int r, const char *what)
 {
         char path[PATH_MAX];
 
         snprintf(path, sizeof(path), "%s/%s", ctx->run_dir, LOCK_FILE);
+        if (r == -EFTYPE_RUN)
+                return xc_fail(ctx, r, XC_OBJ_RUN_FILE, 0, path,
+                               "%s is not a regular file; remove it", path);
         if (r == -EBUSY)
                 return xc_fail(ctx, r, XC_OBJ_RUN_FILE, 0, path,
                                "%s held by another process for more than %d ms; giving up",
@@ -72,10 +86,16 @@ int xc_lock_take(struct xen_channel_ctx *ctx, struct xc_lock *lock)
                                       ctx->run_dir, XC_FOLDER_CREATE);
         if (lock->run_fd < 0)
                 return lock->run_fd;
+        /* O_NONBLOCK: no file planted here (a FIFO) may make us wait. */
         lock->lock_fd = openat(lock->run_fd, LOCK_FILE,
-                               O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+                               O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
         if (lock->lock_fd < 0) {
                 r = lock_fail(ctx, -errno, "open");
+                goto fail;
+        }
+        r = regular(lock->lock_fd);
+        if (r < 0) {
+                lock_fail(ctx, r, "use");
                 goto fail;
         }
         r = lock_bounded(ctx, lock->lock_fd);
@@ -106,8 +126,12 @@ int xc_run_open_ro(struct xen_channel_ctx *ctx)
 
 /* ---- the one reader and the one writer ---------------------------------- */
 
-/* A small regular file of the run folder, NUL-terminated and malloc'd.
- * -ENOENT when it does not exist. */
+/*
+ * A small regular file of the run folder, NUL-terminated and malloc'd.
+ * -ENOENT when it does not exist, -EFTYPE_RUN when it is no regular file,
+ * -EFBIG when it is too big to be ours. Opened O_NONBLOCK: a FIFO planted
+ * here would otherwise block the open, with the lock held.
+ */
 static int run_read(int run_fd, const char *file, char **text, size_t *len)
 {
         struct stat st;
@@ -115,11 +139,18 @@ static int run_read(int run_fd, const char *file, char **text, size_t *len)
         size_t n = 0;
         int fd, r;
 
-        fd = openat(run_fd, file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        fd = openat(run_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > RUN_FILE_MAX) {
-                r = -EINVAL;
+        r = regular(fd);
+        if (r < 0)
+                goto out;
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                goto out;
+        }
+        if (st.st_size > RUN_FILE_MAX) {
+                r = -EFBIG;
                 goto out;
         }
         buf = malloc((size_t)st.st_size + 1);
@@ -152,37 +183,50 @@ out:
 }
 
 /*
- * Read file and hand it to parse; the one policy for a file that cannot be
- * read or parsed: warn, naming it, and let the caller start from empty.
- * Returns 0 when parse took the file.
+ * Read file and hand it to parse. The one policy: a missing file is empty
+ * (-ENOENT, not recorded). A corrupt one (parse fails, too big to be ours, or
+ * no regular file at all: a FIFO, a folder) holds nothing of ours: it is
+ * warned about, naming it, and counts as empty (-EBADMSG; the next change
+ * under the lock writes it anew, replacing it). A file that cannot be read
+ * (EIO, ENOMEM, EACCES) is an error, recorded: counting it as empty would
+ * replace what it holds with a guess, for good.
  */
 static int run_load(struct xen_channel_ctx *ctx, int run_fd, const char *file,
                     int (*parse)(const char *text, size_t len, void *out, int *line),
                     void *out)
 {
-        char *text = NULL;
+        char path[PATH_MAX], *text = NULL;
         size_t len = 0;
         int line = 0;
         int r = run_read(run_fd, file, &text, &len);
 
+        snprintf(path, sizeof(path), "%s/%s", ctx->run_dir, file);
         if (r == -ENOENT)
                 return r;
+        if (r < 0 && r != -EFBIG && r != -EFTYPE_RUN)
+                return xc_fail(ctx, r, XC_OBJ_RUN_FILE, 0, path, "cannot read %s: %s", path,
+                               strerror(-r));
         if (r == 0)
                 r = parse(text, len, out, &line);
         free(text);
         if (r == 0)
                 return 0;
-        if (line > 0)
+        if (r == -EFTYPE_RUN)
                 warning(ctx,
-                        "%s/%s: corrupt line %d; ignoring the file (it is written "
-                        "anew at the next change)",
-                        ctx->run_dir, file, line);
+                        "%s is not a regular file; ignoring it (it is replaced at the next "
+                        "change)",
+                        path);
+        else if (line > 0)
+                warning(ctx,
+                        "%s: corrupt line %d; ignoring the file (it is written anew at the "
+                        "next change)",
+                        path, line);
         else
                 warning(ctx,
-                        "%s/%s is unreadable or corrupt (%s); ignoring it (it is "
-                        "written anew at the next change)",
-                        ctx->run_dir, file, strerror(-r));
-        return r;
+                        "%s is corrupt (%s); ignoring it (it is written anew at the next "
+                        "change)",
+                        path, strerror(-r));
+        return -EBADMSG;
 }
 
 static int write_all(int fd, const char *text, size_t len)
@@ -237,13 +281,18 @@ static int parse_state(const char *text, size_t len, void *out, int *line)
         return xc_map_parse(out, text, len);
 }
 
-void xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map)
+int xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map)
 {
+        int r;
+
         xc_map_init(map);
-        if (run_load(ctx, run_fd, STATE_FILE, parse_state, map) < 0)
-                /* Replaying the probe order from the bound set is right at
-                 * boot and the best guess afterwards. */
-                xc_map_init(map);
+        r = run_load(ctx, run_fd, STATE_FILE, parse_state, map);
+        if (r == 0)
+                return 0;
+        /* Missing or corrupt: replaying the probe order from the bound set
+         * is right at boot and the best guess afterwards. */
+        xc_map_init(map);
+        return r == -ENOENT || r == -EBADMSG ? 0 : r;
 }
 
 int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *map)
@@ -258,14 +307,16 @@ int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *
 }
 
 int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
-                           const bool bound[XC_DEVID_MAX + 1], struct xc_map *map)
+                           const bool holds[XC_DEVID_MAX + 1], struct xc_map *map)
 {
         struct xc_map old;
         int r;
 
-        xc_state_load(ctx, run_fd, map);
+        r = xc_state_load(ctx, run_fd, map);
+        if (r < 0)
+                return r;
         old = *map;
-        r = xc_map_update(map, bound);
+        r = xc_map_update(map, holds);
         if (r < 0)
                 return xc_fail(ctx, r, XC_OBJ_NONE, 0, NULL, "cannot update the mapping: %s",
                                strerror(-r));
@@ -324,11 +375,16 @@ static int parse_names(const char *text, size_t len, void *out, int *line)
         return 0;
 }
 
-void xc_claims_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_claims *claims)
+int xc_claims_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_claims *claims)
 {
+        int r;
+
         memset(claims, 0, sizeof(*claims));
-        if (run_load(ctx, run_fd, NAMES_FILE, parse_names, claims) < 0)
-                memset(claims, 0, sizeof(*claims));
+        r = run_load(ctx, run_fd, NAMES_FILE, parse_names, claims);
+        if (r == 0)
+                return 0;
+        memset(claims, 0, sizeof(*claims));
+        return r == -ENOENT || r == -EBADMSG ? 0 : r;
 }
 
 int xc_claims_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_claims *claims)

@@ -10,9 +10,12 @@
  *           (also the losers of a name clash), for the hand-over on remove
  *
  * Files are replaced atomically (temp file + rename) under the lock, so a
- * reader without the lock (list) sees whole files. One policy for a file
- * that cannot be read or parsed: a warning naming it, and it counts as
- * empty (the next change under the lock writes it anew).
+ * reader without the lock (list) sees whole files. One policy: a missing
+ * file is empty; a corrupt one (bad lines, too big, no regular file: a FIFO
+ * or a folder; nothing here is opened blocking) is warned about, naming it,
+ * and counts as empty (the next change under the lock replaces it); one that
+ * cannot be read (EIO, ENOMEM, EACCES) is a recorded error (XC_OBJ_RUN_FILE),
+ * never taken for empty.
  */
 #ifndef XC_RUNDIR_H
 #define XC_RUNDIR_H
@@ -39,13 +42,14 @@ void xc_lock_release(struct xc_lock *lock);
  * cannot be opened (then nothing is known from it; not recorded). */
 int xc_run_open_ro(struct xen_channel_ctx *ctx);
 
-/* The state file. Missing, unreadable or corrupt: the empty map. */
-void xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map);
+/* The state file. Missing or corrupt: the empty map, 0. Unreadable: a
+ * recorded error (map empty). */
+int xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map);
 int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *map);
-/* Under the lock: load the map, bring it in line with bound, save it if it
- * changed (or was not there). */
+/* Under the lock: load the map, bring it in line with the consoles holding
+ * slots (xc_consoles.holds), save it if it changed (or was not there). */
 int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
-                           const bool bound[XC_DEVID_MAX + 1], struct xc_map *map);
+                           const bool holds[XC_DEVID_MAX + 1], struct xc_map *map);
 
 /* One console that asked for a link (the names file). */
 struct xc_claim {
@@ -59,8 +63,9 @@ struct xc_claims {
         struct xc_claim c[XC_DEVID_MAX + 1];
 };
 
-/* The names file. Missing, unreadable or corrupt: no claims. */
-void xc_claims_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_claims *claims);
+/* The names file. Missing or corrupt: no claims, 0. Unreadable: a recorded
+ * error (no claims). */
+int xc_claims_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_claims *claims);
 int xc_claims_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_claims *claims);
 
 #endif

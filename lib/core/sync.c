@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Make <dev_dir>/xen-channel match the bound consoles without udev (mdev
- * systems, repair after a udev restart). The xenstore reads happen before the
- * run-folder lock is taken, so a slow xenstore never holds other helpers up;
- * the mapping, the names file and the links then change in one locked pass.
+ * systems, repair after a udev restart).
+ *
+ * Lock hold time against correctness: the xenstore reads (up to one timeout
+ * each, nine of them, when xenstored is slow: exactly when the sync service
+ * is meant to help) happen before the run-folder lock, so that a slow
+ * xenstore never holds udev's helpers up. What they were read for is then
+ * taken again under the lock (revalidate): the consoles bound now (a sysfs
+ * walk, well under a millisecond), the state and the names file. A console
+ * gone meanwhile is dropped; only a console that came meanwhile, or whose
+ * claim disagrees with the name read, has its name read again with the lock
+ * held: a rare, bounded hold, and sync never acts on a list older than its
+ * lock (which made it re-create an unbound channel's link on the tty the
+ * next console took, or remove a link udev had just made).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +29,7 @@ enum name_status { NAME_NONE, NAME_OK, NAME_UNKNOWN };
 
 struct sync_job {
         bool bound[XC_DEVID_MAX + 1];
+        bool holds[XC_DEVID_MAX + 1]; /* xc_consoles.holds: for the mapping */
         enum name_status status[XC_DEVID_MAX + 1];
         char name[XC_DEVID_MAX + 1][XEN_CHANNEL_NAME_MAX + 1];
         struct xc_error first; /* the first fault; first.err 0 while none */
@@ -35,33 +46,29 @@ static void note_err(struct xen_channel_ctx *ctx, struct sync_job *job, int r)
                 job->first = *xc_last_error(ctx);
 }
 
-/* One xenstore request per bound console; no lock held meanwhile. */
-static void read_names(struct xen_channel_ctx *ctx, struct sync_job *job)
+/* One xenstore request for console d. */
+static void read_name(struct xen_channel_ctx *ctx, struct sync_job *job, int d)
 {
-        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
-                char *name = NULL;
-                int r;
+        char *name = NULL;
+        int r;
 
-                job->status[d] = NAME_NONE;
-                if (!job->bound[d])
-                        continue;
-                r = xc_read_channel_name(ctx, d, &name);
-                if (r == -ENOENT) {
-                        dbg(ctx, "console-%d has no name: not a channel", d);
-                        continue;
-                }
-                note_err(ctx, job, r);
-                if (r < 0) {
-                        /* A rejected name is no name; an unread one may
-                         * still be the one in the names file. */
-                        if (xc_last_error(ctx)->obj != XC_OBJ_NAME)
-                                job->status[d] = NAME_UNKNOWN;
-                        continue;
-                }
-                snprintf(job->name[d], sizeof(job->name[d]), "%s", name);
-                job->status[d] = NAME_OK;
-                free(name);
+        job->status[d] = NAME_NONE;
+        r = xc_read_channel_name(ctx, d, &name);
+        if (r == -ENOENT) {
+                dbg(ctx, "console-%d has no name: not a channel", d);
+                return;
         }
+        note_err(ctx, job, r);
+        if (r < 0) {
+                /* A rejected name is no name; an unread one may still be the
+                 * one in the names file. */
+                if (xc_last_error(ctx)->obj != XC_OBJ_NAME)
+                        job->status[d] = NAME_UNKNOWN;
+                return;
+        }
+        snprintf(job->name[d], sizeof(job->name[d]), "%s", name);
+        job->status[d] = NAME_OK;
+        free(name);
 }
 
 static bool name_claimed(const struct xc_claims *claims, const char *name)
@@ -73,22 +80,51 @@ static bool name_claimed(const struct xc_claims *claims, const char *name)
 }
 
 /*
- * Could this entry be ours: a valid channel name, or the temp link of a
- * helper that died between symlinkat() and renameat() (".<name>.<pid>.tmp",
- * see xc_link_set)? Anything else was made by someone else. Also keeps every
- * name that reaches the log free of control characters.
+ * A helper's temp link, ".<name>.<pid>.tmp" (links.c), left by one killed
+ * between symlinkat() and renameat(). The name is checked alone, so that the
+ * temp link of every valid name is recognised, the longest ones too.
+ */
+static bool temp_link(const char *entry, size_t len)
+{
+        const char *pid;
+
+        if (len < 8 || entry[0] != '.' || strcmp(entry + len - 4, ".tmp") != 0)
+                return false;
+        pid = entry + len - 4;
+        while (pid > entry + 1 && pid[-1] >= '0' && pid[-1] <= '9')
+                pid--;
+        if (pid == entry + len - 4 || pid[-1] != '.')
+                return false;
+        return xen_channel_name_check(entry + 1, (size_t)(pid - 1 - (entry + 1))) ==
+               XEN_CHANNEL_NAME_OK;
+}
+
+/*
+ * Could this entry be ours: a valid channel name, a temp link, or a name an
+ * older version let through that today's policy refuses but that is one
+ * plain file name (xc_name_is_legacy)? Anything else was made by someone
+ * else. Also keeps every name that reaches the log free of control
+ * characters.
  */
 static bool maybe_ours(const char *entry)
 {
         size_t len = strlen(entry);
 
-        if (xen_channel_name_check(entry, len) == XEN_CHANNEL_NAME_OK)
-                return true;
-        return len > 5 && entry[0] == '.' && strcmp(entry + len - 4, ".tmp") == 0 &&
-               xen_channel_name_check(entry + 1, len - 5) == XEN_CHANNEL_NAME_OK;
+        return xen_channel_name_check(entry, len) == XEN_CHANNEL_NAME_OK ||
+               temp_link(entry, len) || xc_name_is_legacy(entry);
 }
 
-/* Remove links to ../hvcN that no claim backs; anything else is not ours. */
+static int list_fail(struct xen_channel_ctx *ctx, int r)
+{
+        char path[PATH_MAX];
+
+        xc_link_dir_path(ctx, path, sizeof(path));
+        return xc_fail(ctx, r, XC_OBJ_LINK_DIR, 0, path, "cannot list %s: %s", path,
+                       strerror(-r));
+}
+
+/* Remove links to a channel tty (../hvc1..7: the only ones the helper
+ * makes) that no claim backs; anything else is not ours. */
 static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_claims *claims,
                   struct sync_job *job)
 {
@@ -101,25 +137,28 @@ static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_clai
 
                 if (fd >= 0)
                         close(fd);
-                note_err(ctx, job,
-                         xc_fail(ctx, r, XC_OBJ_LINK_DIR, 0, NULL,
-                                 "cannot read the link folder: %s", strerror(-r)));
+                note_err(ctx, job, list_fail(ctx, r));
                 return;
         }
-        while ((de = readdir(dir))) {
+        for (errno = 0; (de = readdir(dir)); errno = 0) {
                 char target[64], path[PATH_MAX];
                 ssize_t n;
 
                 if ((de->d_type != DT_LNK && de->d_type != DT_UNKNOWN) ||
                     !maybe_ours(de->d_name))
                         continue;
+                xc_link_path(ctx, de->d_name, path, sizeof(path));
                 n = readlinkat(link_fd, de->d_name, target, sizeof(target) - 1);
+                if (n < 0 && errno != EINVAL && errno != ENOENT)
+                        note_err(ctx, job,
+                                 xc_fail(ctx, -errno, XC_OBJ_LINK, 0, path,
+                                         "cannot read the link %s: %s", path,
+                                         strerror(errno)));
                 if (n < 0)
                         continue;
                 target[n] = '\0';
-                if (xc_link_target_slot(target) < 0 || name_claimed(claims, de->d_name))
+                if (xc_link_target_channel(target) < 0 || name_claimed(claims, de->d_name))
                         continue;
-                xc_link_path(ctx, de->d_name, path, sizeof(path));
                 if (unlinkat(link_fd, de->d_name, 0) < 0) {
                         int r = -errno;
 
@@ -133,6 +172,11 @@ static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_clai
                                path, target);
                 }
         }
+        if (errno) {
+                int r = -errno;
+
+                note_err(ctx, job, list_fail(ctx, r));
+        }
         closedir(dir);
 }
 
@@ -144,10 +188,12 @@ static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
         bool any = false;
         int link_fd, linked = 0, r;
 
-        r = xc_state_update_locked(ctx, run_fd, job->bound, &map);
+        r = xc_state_update_locked(ctx, run_fd, job->holds, &map);
         if (r < 0)
                 return r;
-        xc_claims_load(ctx, run_fd, &claims);
+        r = xc_claims_load(ctx, run_fd, &claims);
+        if (r < 0)
+                return r;
         /* Drop claims of consoles gone or without a (valid) name first, so
          * that they hand nothing over; keep those whose read failed. */
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
@@ -194,6 +240,39 @@ static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
         return r < 0 ? r : linked;
 }
 
+/*
+ * Under the lock: the consoles bound now replace the list the names were
+ * read for. A console gone meanwhile is dropped; one that came meanwhile, or
+ * whose claim in the names file disagrees with the name read (a link made
+ * meanwhile recorded a newer one), has its name read again, now.
+ */
+static int revalidate(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
+{
+        bool before[XC_DEVID_MAX + 1];
+        struct xc_consoles cons;
+        struct xc_claims claims;
+        int r;
+
+        memcpy(before, job->bound, sizeof(before));
+        r = xc_consoles_scan(ctx, &cons);
+        if (r == 0)
+                r = xc_claims_load(ctx, run_fd, &claims);
+        if (r < 0)
+                return r;
+        memcpy(job->bound, cons.bound, sizeof(job->bound));
+        memcpy(job->holds, cons.holds, sizeof(job->holds));
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
+                const struct xc_claim *c = &claims.c[d];
+
+                if (!job->bound[d])
+                        job->status[d] = NAME_NONE;
+                else if (!before[d] || (c->used && job->status[d] == NAME_OK &&
+                                        strcmp(c->name, job->name[d]) != 0))
+                        read_name(ctx, job, d);
+        }
+        return 0;
+}
+
 int xc_sync(struct xen_channel_ctx *ctx)
 {
         struct sync_job job;
@@ -204,10 +283,14 @@ int xc_sync(struct xen_channel_ctx *ctx)
         r = xc_bound_consoles(ctx, job.bound);
         if (r < 0)
                 return r;
-        read_names(ctx, &job);
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
+                if (job.bound[d])
+                        read_name(ctx, &job, d);
         r = xc_lock_take(ctx, &lock);
         if (r >= 0) {
-                r = apply(ctx, lock.run_fd, &job);
+                r = revalidate(ctx, lock.run_fd, &job);
+                if (r == 0)
+                        r = apply(ctx, lock.run_fd, &job);
                 xc_lock_release(&lock);
         }
         /* A fault of the whole pass wins over a per-console one: it is the

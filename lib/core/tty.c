@@ -10,26 +10,27 @@
 
 int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid)
 {
-        bool bound[XC_DEVID_MAX + 1];
+        struct xc_consoles cons;
         struct xc_map map;
         struct xc_lock lock;
         int r, slot;
 
         if (!xc_devid_valid(devid))
                 return xc_fail(ctx, -EINVAL, XC_OBJ_NONE, 0, NULL, "no console %d", devid);
-        /* Enumerate before locking: keep the lock short. */
-        r = xc_bound_consoles(ctx, bound);
-        if (r < 0)
-                return r;
+        /* Enumerate under the lock: a console unbound (and forgotten by its
+         * unlink) between a walk and the lock would be put back into the
+         * state. The walk reads sysfs only, well under a millisecond. */
         r = xc_lock_take(ctx, &lock);
         if (r < 0)
                 return r;
-        r = xc_state_update_locked(ctx, lock.run_fd, bound, &map);
+        r = xc_consoles_scan(ctx, &cons);
+        if (r == 0)
+                r = xc_state_update_locked(ctx, lock.run_fd, cons.holds, &map);
         xc_lock_release(&lock);
         if (r < 0)
                 return r;
         slot = map.slot[devid];
-        if (!bound[devid] || slot < 0)
+        if (!cons.bound[devid] || slot < 0)
                 return xc_fail(ctx, -ENODEV, XC_OBJ_CONSOLE, devid, NULL,
                                "holds no tty (not bound to the xenconsole driver, or its "
                                "backend closed)");
@@ -53,8 +54,8 @@ int xc_forget(struct xen_channel_ctx *ctx, int devid)
         r = xc_lock_take(ctx, &lock);
         if (r < 0)
                 return r;
-        xc_state_load(ctx, lock.run_fd, &map);
-        if (map.slot[devid] >= 0) {
+        r = xc_state_load(ctx, lock.run_fd, &map);
+        if (r == 0 && map.slot[devid] >= 0) {
                 map.slot[devid] = map.rank[devid] = -1;
                 r = xc_state_save(ctx, lock.run_fd, &map);
         }

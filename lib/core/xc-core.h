@@ -132,6 +132,10 @@ int xc_parse_devid(const char *ref);
 int xc_parse_tty(const char *tty);
 /* A link target "../hvcM" -> M; else -EINVAL. */
 int xc_link_target_slot(const char *target);
+/* The same for the links the helper makes, to a channel tty only: M in
+ * 1..XC_HVC_TTYS-1 (hvc0 is the primary console, where the getty runs; hvc8
+ * and up have no tty node); else -EINVAL. */
+int xc_link_target_channel(const char *target);
 
 /* ---- the hvc mapping, pure (mapping.c) ---------------------------------- */
 
@@ -175,11 +179,21 @@ int xc_map_format(const struct xc_map *map, char *buf, size_t size);
 
 /* ---- the system: consoles, xenstore (consoles.c, xenstore.c) ------------ */
 
-/* The consoles that hold an hvc slot, read from sysfs: the xen bus's
+/*
+ * The consoles that hold an hvc slot, read from sysfs: the xen bus's
  * "console-*" devices whose driver link names "xenconsole" and whose
  * "state" is neither Closing nor Closed (the kernel frees the slot when the
- * backend closes). An error reading sysfs is an error (XC_OBJ_SYSFS), never
- * "not bound". */
+ * backend closes). bound[d] for console-d itself; holds[d] when console-d or
+ * console-1d (which the kernel probes as devid d) holds kernel devid d's
+ * slot. The mapping replays holds[], names and links follow bound[]. An
+ * error reading sysfs is an error (XC_OBJ_SYSFS), never "not bound".
+ */
+struct xc_consoles {
+        bool bound[XC_DEVID_MAX + 1];
+        bool holds[XC_DEVID_MAX + 1];
+};
+int xc_consoles_scan(struct xen_channel_ctx *ctx, struct xc_consoles *cons);
+/* Only bound[] of xc_consoles_scan. */
 int xc_bound_consoles(struct xen_channel_ctx *ctx, bool bound[XC_DEVID_MAX + 1]);
 
 /* /sys/bus/xen/devices exists (a Xen guest, or a testbed). */
@@ -252,6 +266,14 @@ int xc_name_valid(const char *name);
 /* 0 when the first len bytes of name are a valid channel name, else -EINVAL
  * recorded as XC_OBJ_NAME with the one rejection wording. */
 int xc_name_accept(struct xen_channel_ctx *ctx, int devid, const char *name, size_t len);
+/*
+ * A name an older version may have linked that today's policy refuses, but
+ * that is one plain file name: no '/', no control character, not starting
+ * with '.', at most NAME_MAX bytes. Such a link is still removed by unlink
+ * and sync when it is ours (it points at a channel tty, ../hvc1..7); it is
+ * never made.
+ */
+bool xc_name_is_legacy(const char *name);
 /* xc_xs_read_name + xc_name_accept: a valid name, -ENOENT (no name), or a
  * recorded fault. */
 int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name);
@@ -302,6 +324,9 @@ enum xc_removal {
  * carries the same name, it takes the link over. Returns an enum xc_removal.
  */
 int xc_link_remove(struct xen_channel_ctx *ctx, const char *name, int devid, int slot);
+/* The same, also for a legacy name (xc_name_is_legacy): udev's stored name
+ * of a console an older version linked. */
+int xc_link_remove_legacy(struct xen_channel_ctx *ctx, const char *name, int devid, int slot);
 
 /*
  * Make <dev_dir>/xen-channel match the bound consoles without udev: read
