@@ -8,6 +8,28 @@
 
 #include "rundir.h"
 
+/*
+ * Under the lock: is the list of consoles, taken before it, still the one to
+ * act on? When it leaves the saved state as it is, yes: a change made after
+ * the walk is handled by the helper run for that change. When it would change
+ * the state (a console added or dropped), the walk is done again now: a
+ * console unbound, and forgotten by its unlink, between the walk and the lock
+ * must not be put back. The walk reads sysfs only, but the lock is taken at
+ * every uevent: it is repeated under it only when it matters.
+ */
+static int revalidate(struct xen_channel_ctx *ctx, int run_fd, struct xc_consoles *cons)
+{
+        struct xc_map map, trial;
+        int r = xc_state_load(ctx, run_fd, &map);
+
+        if (r < 0)
+                return r;
+        trial = map;
+        if (xc_map_update(&trial, cons->holds) == 0 && memcmp(&trial, &map, sizeof(map)) == 0)
+                return 0;
+        return xc_consoles_scan(ctx, cons);
+}
+
 int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid)
 {
         struct xc_consoles cons;
@@ -17,13 +39,13 @@ int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid)
 
         if (!xc_devid_valid(devid))
                 return xc_fail(ctx, -EINVAL, XC_OBJ_NONE, 0, NULL, "no console %d", devid);
-        /* Enumerate under the lock: a console unbound (and forgotten by its
-         * unlink) between a walk and the lock would be put back into the
-         * state. The walk reads sysfs only, well under a millisecond. */
+        r = xc_consoles_scan(ctx, &cons);
+        if (r < 0)
+                return r;
         r = xc_lock_take(ctx, &lock);
         if (r < 0)
                 return r;
-        r = xc_consoles_scan(ctx, &cons);
+        r = revalidate(ctx, lock.run_fd, &cons);
         if (r == 0)
                 r = xc_state_update_locked(ctx, lock.run_fd, cons.holds, &map);
         xc_lock_release(&lock);

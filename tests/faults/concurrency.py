@@ -53,7 +53,9 @@ class Model:
         return out
 
     def state(self):
-        return "".join(f"{d} {s}\n" for d, s in sorted(self.slot.items()))
+        # In the order the slots were given (the state file keeps it: the
+        # kernel's resume order); dicts keep insertion order.
+        return "".join(f"{d} {s}\n" for d, s in self.slot.items())
 
     def names(self):
         return "".join(f"{d} {s} {bed.NAMES[d]}\n" for d, s in sorted(self.slot.items())
