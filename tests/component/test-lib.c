@@ -588,7 +588,9 @@ static void xs_start(struct fix *f, ...)
         const char *server = getenv("XS_TEST_SERVER");
         char sock[400];
         const char *argv[64];
-        int argc = 0;
+        char line[16];
+        int argc = 0, ready[2];
+        ssize_t n;
         va_list ap;
 
         if (!server)
@@ -605,16 +607,27 @@ static void xs_start(struct fix *f, ...)
                 argv[argc++] = kv;
         }
         va_end(ap);
+        /* The server says READY on fd 3 once it listens: the socket file
+         * alone exists a moment before it accepts (a connect then fails). */
+        argv[argc++] = "--ready-fd";
+        argv[argc++] = "3";
         argv[argc] = NULL;
+        assert_int_equal(pipe(ready), 0);
         f->xs_pid = fork();
         assert_true(f->xs_pid >= 0);
         if (f->xs_pid == 0) {
+                close(ready[0]);
+                if (dup2(ready[1], 3) < 0)
+                        _exit(127);
                 execv(server, (char *const *)argv);
                 _exit(127);
         }
-        for (int i = 0; i < 500 && access(sock, F_OK) != 0; i++)
-                usleep(10000);
-        assert_int_equal(access(sock, F_OK), 0);
+        close(ready[1]);
+        n = read(ready[0], line, sizeof(line) - 1);
+        close(ready[0]);
+        assert_true(n >= 5);
+        line[n] = '\0';
+        assert_non_null(strstr(line, "READY"));
         setenv("XENSTORED_PATH", sock, 1);
 }
 
