@@ -52,8 +52,7 @@ const struct xc_xs_lib *xc_xs_lib(struct xen_channel_ctx *ctx, int devid)
             !resolve(dl, &lib.directory, "xs_directory") ||
             !resolve(dl, &lib.destroy_postfork, "xs_daemon_destroy_postfork") ||
             !resolve(dl, &lib.watch, "xs_watch") || !resolve(dl, &lib.fileno, "xs_fileno") ||
-            !resolve(dl, &lib.check_watch, "xs_check_watch") ||
-            !resolve(dl, &lib.restrict_all, "xentoolcore_restrict_all")) {
+            !resolve(dl, &lib.check_watch, "xs_check_watch")) {
                 const char *why = dlerror();
 
                 xc_fail(ctx, -ENOPKG, XC_OBJ_XENSTORE, devid, XC_XENSTORE_SONAME,

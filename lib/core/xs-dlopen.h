@@ -9,7 +9,6 @@
 #define XC_XS_DLOPEN_H
 
 #include <xenstore.h>
-#include <xentoolcore.h>
 
 struct xen_channel_ctx;
 
@@ -22,9 +21,6 @@ struct xc_xs_lib {
         __typeof__(xs_watch) *watch;
         __typeof__(xs_fileno) *fileno;
         __typeof__(xs_check_watch) *check_watch;
-        /* libxentoolcore (libxenstore's dependency): makes every open
-         * handle's fd /dev/null, which ends a read waiting on it. */
-        __typeof__(xentoolcore_restrict_all) *restrict_all;
 };
 
 /* The loaded library, or NULL with a fault recorded (XC_OBJ_XENSTORE,
