@@ -85,7 +85,7 @@ static int bench_inotify(struct xen_channel_ctx *ctx, double *lat, int runs)
 
                 if (pthread_create(&t, NULL, wait_thread, &w))
                         return -1;
-                usleep(2000);   /* let it block in the wait */
+                usleep(2000); /* let it block in the wait */
                 created = now_us();
                 if (symlink("../hvc1", path) < 0)
                         return -1;
@@ -102,7 +102,7 @@ static int bench_inotify(struct xen_channel_ctx *ctx, double *lat, int runs)
 
 struct poller {
         char path[256];
-        double offset_us;       /* when its link is created, from the start */
+        double offset_us; /* when its link is created, from the start */
         double created;
         double returned;
         pthread_t thread;

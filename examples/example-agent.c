@@ -28,9 +28,9 @@ typedef struct {
         gint fd;
         guint in_id, out_id;
         GString *in, *out;
-        gboolean greeted;       /* the host said HELLO on this connection */
-        gboolean discarding;    /* dropping the rest of an overlong line */
-        gboolean paused;        /* input not read: too many replies unsent */
+        gboolean greeted;    /* the host said HELLO on this connection */
+        gboolean discarding; /* dropping the rest of an overlong line */
+        gboolean paused;     /* input not read: too many replies unsent */
         gint64 started;
         guint sessions;
 } Agent;
@@ -183,7 +183,7 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
         if (!a->paused && backlogged(a))
                 a->paused = TRUE;
         if (a->paused) {
-                a->in_id = 0;   /* on_writable resumes */
+                a->in_id = 0; /* on_writable resumes */
                 return G_SOURCE_REMOVE;
         }
         return G_SOURCE_CONTINUE;
@@ -236,8 +236,8 @@ int main(int argc, char **argv)
         Agent a = { .fd = -1 };
 
         g_option_context_set_summary(oc, "Example agent: answers PING/ECHO/HOSTNAME/UPTIME "
-                                     "on the Xen channel NAME\n(default "
-                                     "org.example.agent.0). See examples/README.md.");
+                                         "on the Xen channel NAME\n(default "
+                                         "org.example.agent.0). See examples/README.md.");
         g_option_context_add_main_entries(oc, entries, NULL);
         if (!g_option_context_parse(oc, &argc, &argv, &error) || argc > 2) {
                 fprintf(stderr, "%s\n", error ? error->message : "too many arguments");

@@ -28,9 +28,9 @@ G_BEGIN_DECLS
  * timeout_ms -1 forever, 0 only look. The ctx is referenced until the
  * callback has run.
  */
-void xen_channel_wait_async(struct xen_channel_ctx *ctx, const gchar *name,
-                            gint timeout_ms, GCancellable *cancellable,
-                            GAsyncReadyCallback callback, gpointer user_data);
+void xen_channel_wait_async(struct xen_channel_ctx *ctx, const gchar *name, gint timeout_ms,
+                            GCancellable *cancellable, GAsyncReadyCallback callback,
+                            gpointer user_data);
 gboolean xen_channel_wait_finish(GAsyncResult *result, GError **error);
 
 /*
@@ -39,8 +39,8 @@ gboolean xen_channel_wait_finish(GAsyncResult *result, GError **error);
  * _finish returns the fd (the caller owns it) or -1 with error set. A
  * cancellation never leaks an fd.
  */
-void xen_channel_open_async(struct xen_channel_ctx *ctx, const gchar *name,
-                            gint timeout_ms, guint flags, GCancellable *cancellable,
+void xen_channel_open_async(struct xen_channel_ctx *ctx, const gchar *name, gint timeout_ms,
+                            guint flags, GCancellable *cancellable,
                             GAsyncReadyCallback callback, gpointer user_data);
 gint xen_channel_open_finish(GAsyncResult *result, GError **error);
 
@@ -65,8 +65,8 @@ gint xen_channel_open_finish(GAsyncResult *result, GError **error);
  * to ctx.
  */
 typedef struct _XenChannelWatch XenChannelWatch;
-typedef void (*XenChannelConnectedFunc)(XenChannelWatch *watch, const gchar *name,
-                                        gint fd, gpointer user_data);
+typedef void (*XenChannelConnectedFunc)(XenChannelWatch *watch, const gchar *name, gint fd,
+                                        gpointer user_data);
 typedef void (*XenChannelDisconnectedFunc)(XenChannelWatch *watch, const gchar *name,
                                            gpointer user_data);
 

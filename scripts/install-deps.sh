@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libxen-dev libudev-dev
             libglib2.0-dev perl udev systemd)
 TEST_PKGS=(libcmocka-dev umockdev xenstore-utils xen-utils-4.17 valgrind
-           python3 util-linux procps g++ qemu-guest-agent)
+           python3 util-linux procps g++ qemu-guest-agent clang-format)
 PACKAGING_PKGS=(debhelper dpkg-dev fakeroot rpm lintian)
 BENCH_PKGS=(hyperfine)
 E2E_PKGS=(xen-hypervisor-4.17-amd64 qemu-system-xen qemu-system-x86

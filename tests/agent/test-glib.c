@@ -221,7 +221,7 @@ static void test_open_errors(Fixture *f, gconstpointer data)
         run(f);
         g_assert_error(f->error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
         g_clear_error(&f->error);
-        fake_dev_link(&f->dev, NAME, "../hvc6");        /* dangling */
+        fake_dev_link(&f->dev, NAME, "../hvc6"); /* dangling */
         xen_channel_open_async(f->dev.ctx, NAME, 0, 0, NULL, open_done, f);
         run(f);
         g_assert_nonnull(f->error);
@@ -248,7 +248,7 @@ static void on_disconnected(XenChannelWatch *w, const gchar *name, gpointer data
         /* the fd is still open during the callback */
         g_assert_cmpint(fcntl(f->last_fd, F_GETFD), >=, 0);
         if (f->disconnect_in_callback)
-                xen_channel_watch_disconnect(w);        /* must be a no-op */
+                xen_channel_watch_disconnect(w); /* must be a no-op */
         if (f->free_in_callback) {
                 xen_channel_watch_free(w);
                 f->watch = NULL;
@@ -315,8 +315,8 @@ static void test_watch_free_in_callback(Fixture *f, gconstpointer data)
         g_autoptr(GError) error = NULL;
 
         make_link(f);
-        f->watch = xen_channel_watch_new(f->dev.ctx, NAME, 0, on_connected, on_disconnected,
-                                         f, NULL, &error);
+        f->watch = xen_channel_watch_new(f->dev.ctx, NAME, 0, on_connected, on_disconnected, f,
+                                         NULL, &error);
         g_assert_no_error(error);
         run(f);
         g_assert_cmpint(f->connects, ==, 1);
@@ -344,8 +344,8 @@ static void test_watch_disconnect_in_callback(Fixture *f, gconstpointer data)
         XenChannelWatch *w;
 
         make_link(f);
-        w = xen_channel_watch_new(f->dev.ctx, NAME, 0, on_connected, on_disconnected, f,
-                                  NULL, &error);
+        w = xen_channel_watch_new(f->dev.ctx, NAME, 0, on_connected, on_disconnected, f, NULL,
+                                  &error);
         g_assert_no_error(error);
         run(f);
         g_assert_cmpint(f->connects, ==, 1);
@@ -362,18 +362,17 @@ static void test_watch_errors(Fixture *f, gconstpointer data)
 {
         g_autoptr(GError) error = NULL;
 
-        g_assert_null(xen_channel_watch_new(f->dev.ctx, "a..b", 0, NULL, NULL, NULL, NULL,
-                                            &error));
+        g_assert_null(
+                xen_channel_watch_new(f->dev.ctx, "a..b", 0, NULL, NULL, NULL, NULL, &error));
         g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
         g_clear_error(&error);
         /* unknown flags: refused now, not retried with a backoff forever */
-        g_assert_null(xen_channel_watch_new(f->dev.ctx, NAME, 0x80, NULL, NULL, NULL, NULL,
-                                            &error));
+        g_assert_null(
+                xen_channel_watch_new(f->dev.ctx, NAME, 0x80, NULL, NULL, NULL, NULL, &error));
         g_assert_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
 }
 
-#define ADD(path, fn) \
-        g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 
 int main(int argc, char **argv)
 {

@@ -52,10 +52,10 @@ static void test_entries(void **state)
         fake_dev_link(d, "org.qemu.guest_agent.0", "../hvc1");
         fake_dev_link(d, "com.redhat.rhevm.vdsm", "../hvc3");
         fake_dev_link(d, "b-unknown-devid", "../hvc5");
-        fake_dev_link(d, "zz.not.ours", "/dev/ttyS0");         /* not ../hvcN */
+        fake_dev_link(d, "zz.not.ours", "/dev/ttyS0"); /* not ../hvcN */
         fake_dev_link(d, "zz.odd", "../hvc1x");
         fake_dev_link(d, "zz.leading.zero", "../hvc01");
-        fake_dev_link(d, "-bad-name", "../hvc2");              /* breaks the grammar */
+        fake_dev_link(d, "-bad-name", "../hvc2"); /* breaks the grammar */
         snprintf(path, sizeof(path), "%s/xen-channel/regular.file", d->dev_dir);
         close(open(path, O_CREAT | O_WRONLY, 0644));
         write_state(d, "1 1\n2 3\n");
@@ -102,8 +102,8 @@ static void test_devid_from_claims(void **state)
         write_state(d, "1 2\n");
         assert_int_equal(xen_channel_list(d->ctx, &list, &n), 0);
         assert_int_equal(n, 2);
-        assert_int_equal(list[0].devid, 3);     /* from names */
-        assert_int_equal(list[1].devid, 1);     /* from state */
+        assert_int_equal(list[0].devid, 3); /* from names */
+        assert_int_equal(list[1].devid, 1); /* from state */
         free(list);
 }
 
@@ -153,8 +153,7 @@ int main(void)
                                                 fake_dev_teardown),
                 cmocka_unit_test_setup_teardown(test_devid_from_claims, fake_dev_setup,
                                                 fake_dev_teardown),
-                cmocka_unit_test_setup_teardown(test_many, fake_dev_setup,
-                                                fake_dev_teardown),
+                cmocka_unit_test_setup_teardown(test_many, fake_dev_setup, fake_dev_teardown),
                 cmocka_unit_test_setup_teardown(test_unreadable_folder, fake_dev_setup,
                                                 fake_dev_teardown),
         };

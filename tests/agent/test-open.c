@@ -99,8 +99,9 @@ static void test_raw_mode(void **state)
         assert_true(fd >= 0);
         assert_int_equal(tcgetattr(fd, &t), 0);
         assert_int_equal(t.c_lflag & (ECHO | ECHONL | ICANON | ISIG | IEXTEN), 0);
-        assert_int_equal(t.c_iflag & (ICRNL | INLCR | IGNCR | IXON | IXOFF | ISTRIP |
-                                      BRKINT | PARMRK | INPCK), 0);
+        assert_int_equal(t.c_iflag & (ICRNL | INLCR | IGNCR | IXON | IXOFF | ISTRIP | BRKINT |
+                                      PARMRK | INPCK),
+                         0);
         assert_int_equal(t.c_oflag & OPOST, 0);
         assert_int_equal(t.c_cflag & CSIZE, CS8);
         assert_int_equal(t.c_cflag & PARENB, 0);
@@ -229,12 +230,12 @@ static void test_reopen_waits_for_console(void **state)
 
 struct retry_log {
         struct fake_dev *dev;
-        const char *tty;        /* hvc3 is pointed here at the last retry */
+        const char *tty; /* hvc3 is pointed here at the last retry */
         int retries, last;
 };
 
-static void count_retries(void *data, int priority, const char *file, int line,
-                          const char *fn, const char *format, va_list args)
+static void count_retries(void *data, int priority, const char *file, int line, const char *fn,
+                          const char *format, va_list args)
 {
         struct retry_log *l = data;
 
@@ -347,8 +348,7 @@ int main(void)
                 cmocka_unit_test_setup_teardown(test_hangup_and_reopen, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reopen_waits_for_console, setup,
                                                 teardown),
-                cmocka_unit_test_setup_teardown(test_reopen_reuses_inotify, setup,
-                                                teardown),
+                cmocka_unit_test_setup_teardown(test_reopen_reuses_inotify, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_noctty, setup, teardown),
         };

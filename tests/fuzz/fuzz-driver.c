@@ -99,7 +99,8 @@ static int run_path(const char *path)
 
 static size_t make_input(uint8_t *buf)
 {
-        static const char alphabet[] = "019aZ._-/ \n\t\0\xff" "console-devices/sys";
+        static const char alphabet[] = "019aZ._-/ \n\t\0\xff"
+                                       "console-devices/sys";
         size_t n = rng() % 300;
         unsigned kind = rng() % 4;
 
@@ -120,7 +121,8 @@ static size_t make_input(uint8_t *buf)
                         case 1: /* insert */
                                 if (n < FUZZ_MAX_INPUT) {
                                         memmove(buf + pos + 1, buf + pos, n - pos);
-                                        buf[pos] = (uint8_t)alphabet[rng() % (sizeof(alphabet) - 1)];
+                                        buf[pos] = (uint8_t)
+                                                alphabet[rng() % (sizeof(alphabet) - 1)];
                                         n++;
                                 }
                                 break;
@@ -145,7 +147,8 @@ static size_t make_input(uint8_t *buf)
                 return n;
         }
         for (size_t i = 0; i < n; i++)
-                buf[i] = kind == 0 ? (uint8_t)rng() : (uint8_t)alphabet[rng() % (sizeof(alphabet) - 1)];
+                buf[i] = kind == 0 ? (uint8_t)rng()
+                                   : (uint8_t)alphabet[rng() % (sizeof(alphabet) - 1)];
         return n;
 }
 
