@@ -132,6 +132,10 @@ fi
 # finds no libxenchannel0 in them.
 check "xen-channel does not depend on libxenchannel0" \
         bash -c "! dpkg-deb -f '$(deb xen-channel)' Depends | grep -q 'libxenchannel0'"
+# The helper dlopen()s libxenstore (issue 13): shlibs cannot see it, the
+# explicit Depends must land in the package.
+check "xen-channel depends on libxenstore4 (dlopen()ed, not seen by shlibs)" \
+        bash -c "dpkg-deb -f '$(deb xen-channel)' Depends | grep -Eq '(^|, )libxenstore4(,| |$)'"
 
 if [ $glib = yes ]; then
         check "libxenchannel-glib0 holds the shared library" \

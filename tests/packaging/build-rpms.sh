@@ -86,6 +86,9 @@ check "xen-channel-libs provides libxenchannel.so.0(LIBXENCHANNEL_0.2)" bash -c 
 # The helper and the tool link the internal core statically (issue 8).
 check "xen-channel does not require xen-channel-libs" bash -c "
         ! rpm -qp --requires '$(rpmfile xen-channel)' | grep -q '^xen-channel-libs'"
+# The helper dlopen()s libxenstore (issue 13): the explicit Requires.
+check "xen-channel requires libxenstore.so.4 (dlopen()ed)" bash -c "
+        rpm -qp --requires '$(rpmfile xen-channel)' | grep -q '^libxenstore\.so\.4'"
 check "xen-channel %post triggers udev" bash -c "
         rpm -qp --scripts '$(rpmfile xen-channel)' | grep -q 'udevadm trigger'"
 if [ $glib = yes ]; then
