@@ -11,7 +11,7 @@ TEST_PKGS=(libcmocka-dev umockdev xenstore-utils xen-utils-4.17 valgrind
 PACKAGING_PKGS=(debhelper dpkg-dev fakeroot rpm lintian)
 BENCH_PKGS=(hyperfine)
 E2E_PKGS=(xen-hypervisor-4.17-amd64 qemu-system-xen qemu-system-x86
-          busybox-static cpio)
+          busybox-static cpio debootstrap autopkgtest)
 
 case "${1:-all}" in
 build) want=("${BUILD_PKGS[@]}") ;;

@@ -6,11 +6,14 @@
 #   - sysfs: console-N devices under umockdev, seen through the real libudev;
 #   - /dev: a temporary device folder with stand-ins for /dev/hvc0..7.
 # Usage: simulated-guest.sh BUILD_DIR
+# XC_SIM_HELPER and XC_SIM_TOOL, when set, name the helper and tool to use
+# instead of the build dir's: the autopkgtests run the installed ones (their
+# BUILD_DIR holds only the test programs: xenstore server, mk-testbed, pty).
 set -euo pipefail
 build=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 src=$(cd "$(dirname "$0")/.." && pwd)
-helper=$build/helper/xen-channel-helper
-tool=$build/tools/xen-channel
+helper=${XC_SIM_HELPER:-$build/helper/xen-channel-helper}
+tool=${XC_SIM_TOOL:-$build/tools/xen-channel}
 server=$build/tests/xenstore/xs-test-server
 
 if [ "${XC_SIM_INNER:-}" != 1 ]; then

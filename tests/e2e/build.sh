@@ -2,6 +2,8 @@
 # Build the boot images of the xen-channel end-to-end suite.
 #
 #   build.sh DESTDIR OUTDIR
+#   build.sh --base OUTDIR    only the cached base: xen, vmlinuz, kernel.txt and
+#                             dom0-base.cpio.gz in OUTDIR (the systemd suite)
 #
 # DESTDIR  the project's install tree (meson install --destdir DESTDIR, prefix /usr)
 # OUTDIR   where the per-run images go: xen, vmlinuz, dom0.initrd
@@ -24,9 +26,9 @@
 #    The kernel unpacks concatenated cpio archives in order.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-DESTDIR=${1:?usage: build.sh DESTDIR OUTDIR}
-OUTDIR=${2:?usage: build.sh DESTDIR OUTDIR}
-DESTDIR=$(cd "$DESTDIR" && pwd)
+DESTDIR=${1:?usage: build.sh DESTDIR|--base OUTDIR}
+OUTDIR=${2:?usage: build.sh DESTDIR|--base OUTDIR}
+[ "$DESTDIR" = --base ] || DESTDIR=$(cd "$DESTDIR" && pwd)
 CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-channel-e2e}
 XENBIN=$(ls -d /usr/lib/xen-4.*/bin | sort -V | tail -1)
 XENVER=$(basename "$(dirname "$XENBIN")"); XENVER=${XENVER#xen-}
@@ -232,6 +234,20 @@ for d in "$CACHE"/base-*; do
   exec 6>&-
 done
 
+# hard links (or copies): the caller keeps its files even if the base is pruned
+link_base() {
+  local f
+  for f in "$@"; do
+    rm -f "$OUTDIR/$f"
+    ln "$BASE/$f" "$OUTDIR/$f" 2>/dev/null || cp "$BASE/$f" "$OUTDIR/$f"
+  done
+}
+if [ "$DESTDIR" = --base ]; then
+  link_base xen vmlinuz kernel.txt dom0-base.cpio.gz
+  log "base in $OUTDIR (from $BASE)"
+  exit 0
+fi
+
 # ------------------------------------------------------------------ per run: domU
 S=$OUTDIR/domU-root
 rm -rf "$S"; cp -a "$BASE/domU-root" "$S"
@@ -268,11 +284,7 @@ cp "$HERE"/domU-*.cfg "$O/e2e/"
 cp "$OUTDIR/domU.cpio.gz" "$O/e2e/domU.cpio.gz"
 # overlay first (plain cpio), then the gzip'd base: /init only in the overlay
 { mkcpio "$O"; cat "$BASE/dom0-base.cpio.gz"; } > "$OUTDIR/dom0.initrd"
-# hard links (or copies): the run keeps its files even if the base is pruned
-for f in xen vmlinuz kernel.txt; do
-  rm -f "$OUTDIR/$f"
-  ln "$BASE/$f" "$OUTDIR/$f" 2>/dev/null || cp "$BASE/$f" "$OUTDIR/$f"
-done
+link_base xen vmlinuz kernel.txt
 rm -rf "$S" "$O"
 log "project: rules /$rules, helper(s) $helpers"
 log "domU initramfs $(du -k "$OUTDIR/domU.cpio.gz" | cut -f1) KiB, dom0 initrd $(du -k "$OUTDIR/dom0.initrd" | cut -f1) KiB"

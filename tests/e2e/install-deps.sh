@@ -4,7 +4,7 @@
 # (no root needed), so apt's package lists must be current: hence the update.
 set -e
 PKGS="xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils qemu-system-xen qemu-system-x86
-      busybox-static cpio udev"
+      busybox-static cpio udev debootstrap autopkgtest lintian debhelper dpkg-dev"
 missing=""
 for p in $PKGS; do dpkg-query -W -f '${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"; done
 if [ "$(id -u)" != 0 ]; then
