@@ -78,7 +78,7 @@ T3=$(date +%s)
 echo "e2e-systemd: packages $((T1 - T0))s, Debian root $((T2 - T1))s, images $((T3 - T2))s"
 
 # ------------------------------------------------------------------ boot and scenarios
-SCEN="s1 s2 s3r s3a s4 s5 s6 s7"
+SCEN="s1 s2 s4 s3r s3a s5 s6 s7"   # in the order they run
 state=skipped
 if [ $BOOT = 1 ]; then
         TIMEOUT=${E2E_TIMEOUT:-900}
@@ -94,7 +94,7 @@ if [ $BOOT = 1 ]; then
         QPID=$!
         echo "e2e-systemd: booting Xen + dom0 + the Debian guest (qemu pid $QPID, bound ${TIMEOUT}s)"
         MARKS=("Xen version" "E2E-DOM0-BEGIN" "toolstack up" "unpaused sysd" "command server up" "E2E-RESULT s1"
-               "E2E-RESULT s2" "E2E-RESULT s3r" "E2E-RESULT s3a" "E2E-RESULT s4" "E2E-RESULT s5" "E2E-RESULT s6"
+               "E2E-RESULT s2" "E2E-RESULT s4" "E2E-RESULT s3r" "E2E-RESULT s3a" "E2E-RESULT s5" "E2E-RESULT s6"
                "E2E-RESULT s7" "E2E-DONE")
         declare -A SEEN; : > "$OUT/milestones.txt"
         state=timeout
