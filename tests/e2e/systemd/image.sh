@@ -41,15 +41,14 @@ done
 # the example agent (no package ships it) with the unit meson configured
 install -m755 "$DEBS/example/xen-channel-example-agent" "$R/usr/bin/"
 install -m644 "$DEBS/example/xen-channel-example-agent.service" "$R/etc/systemd/system/"
-# Temporary, until the packages ship the qemu-ga unit (issue 9): a scratch unit
-[ -n "${E2E_SD_QGA_UNIT:-}" ] && install -m644 "$E2E_SD_QGA_UNIT" "$R/etc/systemd/system/"
 # the e2e command server and the journal on hvc0
 install -m755 "$HERE/guest/e2e-cmd" "$HERE/guest/e2e-state" "$R/usr/local/sbin/"
 install -m644 "$HERE/guest/e2e-cmd.service" "$R/etc/systemd/system/"
 install -D -m644 "$HERE/guest/journald-e2e.conf" "$R/etc/systemd/journald.conf.d/e2e.conf"
-units="xen-channel-example-agent.service e2e-cmd.service"
-[ -n "${E2E_SD_QGA_UNIT:-}" ] && units="$units $(basename "$E2E_SD_QGA_UNIT")"
-"$HERE/chroot.sh" "$R" systemctl enable $units >> "$OUT/dpkg.log" 2>&1
+# qemu-ga needs nothing: the package's unit hangs under the channel's target
+"$HERE/chroot.sh" "$R" systemctl enable xen-channel-example-agent.service e2e-cmd.service >> "$OUT/dpkg.log" 2>&1
+[ -e "$R/lib/systemd/system/xen-channel-qemu-ga.service" ] ||
+        { log "the xen-channel package ships no xen-channel-qemu-ga.service"; exit 1; }
 # no getty on hvc0 (its vhangup cuts journald's writes), no timers, no
 # network: a guest that does only what the scenarios look at
 "$HERE/chroot.sh" "$R" systemctl mask serial-getty@hvc0.service getty@tty1.service \
