@@ -86,7 +86,7 @@ if [ $BOOT = 1 ]; then
         TIMEOUT=${E2E_TIMEOUT:-900}
         I=$OUT/images; SERIAL=$OUT/serial.log; : > "$SERIAL"
         # dom0 1536 MiB: its initramfs (the guest's image inside) plus the tmpfs
-        # for the 512 MiB guest's save image
+        # for the 384 MiB guest's save image
         XENCMD="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0_mem=1536M,max:1536M dom0_max_vcpus=1 ${E2E_XENEXTRA-smap=0}"
         timeout --foreground -k 10 $((TIMEOUT + 30)) \
         qemu-system-x86_64 -accel tcg,thread=multi,tb-size=512 -cpu "${E2E_CPU:-Nehalem}" -smp 2 -m 3072 \
