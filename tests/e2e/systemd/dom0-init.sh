@@ -199,7 +199,7 @@ fi
 r=$(xchg "$(sock_of $QGA)" 15 '"return"' '{"execute":"guest-get-osinfo"}' && echo "$REPLY")
 evid "s1 dom0: guest-get-osinfo -> $r"
 echo "$r" | grep -q '"id": *"debian"' && echo "$r" | grep -q '"version-id": *"12"' || ok=0
-evid "s1 guest: $(gcmd 20 'systemctl is-system-running; systemd-analyze | head -n1; free -m | sed -n 1,2p | tr -s " "; systemd-analyze blame | head -n 5 | tr -s " "')"
+evid "s1 guest: $(gcmd 20 'systemctl is-system-running; systemd-analyze | head -n1; grep -E "^(MemTotal|MemAvailable|Shmem):" /proc/meminfo | tr -s " "; systemd-analyze blame | head -n 5 | tr -s " "')"
 evid "s1 dom0: xenstore requests naming device/console during the boot: $(trace_reads $TR_BOOT | grep -vc '/local/domain/0/')"
 verdict s1 $ok "boot with a devid gap: coldplug under systemd links both channels, qemu-ga and the example agent answer"
 
