@@ -124,9 +124,9 @@ answers() {
         t0=$(up)
         while :; do
                 n=$(num)
-                [ $ok_q = 1 ] || { qga $n 5 && ok_q=1 && evid "$id dom0: $(sock_of $QGA): guest-sync id $n -> $REPLY after $(since $t0)s"; }
+                [ $ok_q = 1 ] || { qga $n 3 && ok_q=1 && evid "$id dom0: $(sock_of $QGA): guest-sync id $n -> $REPLY after $(since $t0)s"; }
                 t=$(tok)
-                [ $ok_a = 1 ] || { agent $t 5 && ok_a=1 && evid "$id dom0: $(sock_of $AG): ECHO $t -> '$REPLY' after $(since $t0)s"; }
+                [ $ok_a = 1 ] || { agent $t 3 && ok_a=1 && evid "$id dom0: $(sock_of $AG): ECHO $t -> '$REPLY' after $(since $t0)s"; }
                 [ $ok_q$ok_a = 11 ] && return 0
                 [ "$(since $t0 | cut -d. -f1)" -ge $to ] && break
                 sleep 1

@@ -8,7 +8,7 @@
 #
 # Environment: E2E_CACHE (shared with tests/e2e: default
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/xen-channel-e2e), E2E_TIMEOUT (bound on the
-#   boot and scenarios, default 900 s), E2E_CPU (Nehalem), E2E_XENEXTRA (smap=0).
+#   boot and scenarios, default 1500 s), E2E_CPU (Nehalem), E2E_XENEXTRA (smap=0).
 # Exit: 0 all passed, 1 something failed, 77 skipped (prerequisites missing).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -83,7 +83,7 @@ echo "e2e-systemd: packages $((T1 - T0))s, Debian root $((T2 - T1))s, images $((
 SCEN="s1 s2 s4 s3r s3a s5 s6 s7"   # in the order they run
 state=skipped
 if [ $BOOT = 1 ]; then
-        TIMEOUT=${E2E_TIMEOUT:-900}
+        TIMEOUT=${E2E_TIMEOUT:-1500}
         I=$OUT/images; SERIAL=$OUT/serial.log; : > "$SERIAL"
         # dom0 1536 MiB: its initramfs (the guest's image inside) plus the tmpfs
         # for the 384 MiB guest's save image
