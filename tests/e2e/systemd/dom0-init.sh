@@ -321,13 +321,16 @@ ok=1; t0=$(up); OLD=$D
 xl reboot $N > /tmp/xl-reboot.log 2>&1 || { ok=0; evid "s5 dom0: xl reboot failed: $(cat /tmp/xl-reboot.log)"; }
 i=0; while { D=$(xl domid $N 2>/dev/null); [ -z "$D" ] || [ "$D" = $OLD ]; } && [ $i -lt 300 ]; do sleep 0.5; i=$((i + 1)); done
 e2e_home
-evid "s5 dom0: rebooted as domid $D after $(since $t0)s; consoles (as configured, no gap now): $(consoles)"
+evid "s5 dom0: rebooted as domid $D after $(since $t0)s"
 waitserver 400 || { ok=0; evid "s5 guest: the command server did not answer within 400s"; }
 waitstate 300 "$U_QGA=loaded/active/running/.*$U_AG=loaded/active/running/" ||
         { ok=0; evid "s5 guest: agent units not both running within 300s"; }
 answers s5 120 || ok=0
 evid "s5 guest: $STATE"
-for c in $(consoles); do
+C5=$(consoles)
+evid "s5 dom0: consoles now (as configured: devid 1 is back, no gap): $C5"
+[ "$(echo $C5 | wc -w)" = 3 ] || { ok=0; evid "s5 dom0: expected the 3 configured consoles"; }
+for c in $C5; do
         n=${c#*:}; l=$(link_of "$STATE" $n)
         [ -n "$l" ] || { ok=0; evid "s5 guest: no link for console-${c%%:*} ($n)"; }
 done
