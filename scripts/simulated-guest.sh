@@ -4,7 +4,10 @@
 #   - xenstore: tests/xenstore's server, speaking the real wire protocol to
 #     the real libxenstore (XENSTORED_PATH points at its socket);
 #   - sysfs: console-N devices under umockdev, seen through the real libudev;
-#   - /dev: a temporary device folder with stand-ins for /dev/hvc0..7.
+#   - /dev: a temporary device folder with a stand-in for each live hvc slot
+#     (hvc0 and the five consoles' hvc1..5); a slot with no console behind it
+#     has none, so open() fails there as it does on a guest (ENODEV there,
+#     ENOENT here): sync's resume check tells the two apart that way.
 # Usage: simulated-guest.sh BUILD_DIR
 # XC_SIM_HELPER and XC_SIM_TOOL, when set, name the helper and tool to use
 # instead of the build dir's: the autopkgtests run the installed ones (their
@@ -20,7 +23,7 @@ if [ "${XC_SIM_INNER:-}" != 1 ]; then
         tmp=$(mktemp -d /tmp/xen-channel-sim.XXXXXX)
         trap 'kill $(cat "$tmp/xs.pid" 2>/dev/null) 2>/dev/null; rm -rf "$tmp"' EXIT
         mkdir -p "$tmp/dev" "$tmp/run"
-        for i in 0 1 2 3 4 5 6 7; do : > "$tmp/dev/hvc$i"; done
+        for i in 0 1 2 3 4 5; do : > "$tmp/dev/hvc$i"; done
 
         # What dom0's toolstack would have written for this guest: three
         # channels, a hostile name and a plain secondary console (no name).
@@ -78,6 +81,7 @@ echo "  xenstore requests made by the helpers: $(( $(awk '$1=="total"{print $2}'
 
 step "runtime: dom0 removes channel 2; udev runs \"unlink\" with the stored properties"
 rm -f "$UMOCKDEV_DIR/sys/devices/console-2/driver"
+rm -f "$tmp/dev/hvc2"   # hvc_remove(): the slot is empty from now on
 env ${props[2]} DEVPATH=/devices/console-2 ACTION=unbind "$helper" "${roots[@]}" unlink
 show_links
 
