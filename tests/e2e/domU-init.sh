@@ -54,8 +54,26 @@ boot() {
   udevadm trigger --type=devices --action=add
   timeout 90 udevadm settle --timeout=60; rc=$?
   say "coldplug done: trigger+settle rc=$rc in $(awk "BEGIN{print $(up)-$t0}")s"
+  services
   report "after coldplug" >&9
   echo "udevd pid $UDEVD; coldplug (trigger + settle) rc=$rc in $(awk "BEGIN{print $(up)-$t0}")s"
+}
+
+# the project's systemd services that a distribution starts at boot (this
+# guest has no systemd): run each installed unit's ExecStart in the background,
+# the way its [Service] says, except the oneshot sync (udev did the coldplug)
+services() {
+  local u x
+  # /lib is /usr/lib here: each unit once
+  for u in $(ls /usr/lib/systemd/system/xen-channel-*.service /lib/systemd/system/xen-channel-*.service 2>/dev/null |
+             xargs -r -n1 readlink -f | sort -u); do
+    [ -f "$u" ] || continue
+    grep -q '^Type=oneshot' "$u" && continue
+    x=$(sed -n 's/^ExecStart=//p' "$u" | head -n 1)
+    [ -n "$x" ] || continue
+    ( exec $x ) < /dev/null >> $E/services.log 2>&1 &
+    say "started ${u##*/}: $x (pid $!)"
+  done
 }
 
 # ---------------------------------------------------------------- truth
@@ -79,7 +97,7 @@ truth_start() {
 }
 truth_got() { # N: wait (bounded) until N ttys got a line, then stop the readers
   local i=0 res="" f
-  while [ "$(ls $E/truth | grep -c '^hvc')" -lt "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+  while [ "$(ls $E/truth | grep -c '^hvc')" -lt "$1" ] && [ $i -lt 20 ]; do sleep 0.5; i=$((i+1)); done
   for f in $(cat $E/truth/pids); do kill $f 2>/dev/null; done
   for f in $E/truth/hvc*; do [ -f "$f" ] && res="$res${res:+|}${f##*/}=$(cat $f)"; done
   echo "${res:-(none)}"
@@ -171,6 +189,26 @@ waitlink() { # NAME SECS
   r=$(timeout $(($2 + 5)) xen-channel wait "$1" --timeout "$2" 2>&1); rc=$?
   echo "rc=$rc link=$(readlink "/dev/xen-channel/$1" 2>/dev/null) tool-said=$(echo "$r" | tr '\n' ' ')"
 }
+waitopen() { # SECS NAME...: wait until every NAME's link opens (an empty hvc
+  # slot gives ENODEV, a dangling link ENOENT); say how long it took
+  local t0 end n bad; t0=$(up); end=$(awk "BEGIN{print $t0 + $1}"); shift
+  while :; do
+    bad=""
+    for n in "$@"; do
+      ( exec 3<>"/dev/xen-channel/$n" ) 2>/dev/null || bad="$bad $n"
+    done
+    [ -z "$bad" ] && { echo "all open after $(awk "BEGIN{print $(up) - $t0}")s"; return; }
+    awk "BEGIN{exit !($(up) >= $end)}" && { echo "not open after $(awk "BEGIN{print $(up) - $t0}")s:$bad"; return; }
+    sleep 0.5
+  done
+}
+status() { # the project's own diagnosis, where the tool has it
+  if timeout 20 xen-channel status --help >/dev/null 2>&1; then
+    timeout 20 xen-channel status "$@" 2>&1; echo "(exit $?)"
+  else
+    echo "(no xen-channel status here)"
+  fi
+}
 waitgone() { # NAME SECS
   local i=0
   while [ -e "/dev/xen-channel/$1" ] || [ -L "/dev/xen-channel/$1" ]; do
@@ -260,6 +298,9 @@ run() {
     boot)     boot ;;
     truth_start) truth_start ;;
     truth_got) truth_got "$@" ;;
+    waitopen) waitopen "$@" ;;
+    status)   status "$@" | tr '\n' '|' ;;
+    hello)    echo "domid $(xenstore-read domid) up $(up)s; services: $(cat $E/services.log 2>/dev/null | tr '\n' ' ' | cut -c1-300)" ;;
     poweroff) echo bye ;;
     *)        echo "unknown command $verb" ;;
   esac
@@ -267,8 +308,16 @@ run() {
 
 # wait for commands without polling: xenstore-watch writes a line into a fifo
 # for every change of e2e/cmd; a read on it (bounded) wakes us up
+# After a save/restore (s7) the domain has a new domid: the watch on the old
+# path goes quiet, so the loop also looks every 2 s and watches again.
 mkfifo $E/watch; exec 8<>$E/watch
-xenstore-watch /local/domain/$(xenstore-read domid)/e2e/cmd >&8 2>/dev/null &
+watchcmd() {
+  DOMID=$(xenstore-read domid)
+  [ -n "${WPID:-}" ] && kill $WPID 2>/dev/null
+  xenstore-watch /local/domain/$DOMID/e2e/cmd >&8 2>/dev/null &
+  WPID=$!
+}
+watchcmd
 xenstore-write e2e/state ready
 say "E2E-DOMU-READY (waiting for commands in xenstore e2e/cmd; udevd not started yet)"
 last=""; idle=0
@@ -287,8 +336,9 @@ while :; do
     continue
   fi
   # bounded: give up when nobody talked to us for 10 minutes
-  read -t 10 -r _ <&8 || idle=$((idle + 10))
+  read -t 2 -r _ <&8 || idle=$((idle + 2))
   [ $idle -ge 600 ] && { say "no command for 10 minutes: giving up"; break; }
+  [ "$(xenstore-read domid 2>/dev/null)" = "$DOMID" ] || { say "domid changed (restored): watching again"; watchcmd; }
 done
 report "final"
 echo "---- udevd log (tail)"; tail -n 30 $E/udevd.log

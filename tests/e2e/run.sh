@@ -1,5 +1,5 @@
 #!/bin/bash
-# xen-channel end-to-end suite: real Xen 4.17 under QEMU, a dom0 and two PV domUs
+# xen-channel end-to-end suite: real Xen 4.17 under QEMU, a dom0 and three PV domUs
 # running systemd-udevd with the project's installed rules, helper and tool.
 #
 #   run.sh [--destdir DIR] [--source DIR] [--builddir DIR] [--out DIR] [--standin [naive]]
@@ -16,8 +16,9 @@
 #   --out DIR       logs and per-run images (default $E2E_OUT, else $E2E_CACHE/last-run)
 #
 # Environment: E2E_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/xen-channel-e2e),
-#   E2E_TIMEOUT (bound on the boot, default 600 s), E2E_ACCEL (tcg|kvm, default tcg),
+#   E2E_TIMEOUT (bound on the boot, default 900 s), E2E_ACCEL (tcg|kvm, default tcg),
 #   E2E_CPU, E2E_XENEXTRA (default smap=0, needed under TCG).
+#   E2E_ONLY (a list like s6,s7: only those scenarios and the guests they need).
 # Exit: 0 all scenarios passed, 1 something failed, 77 skipped (prerequisites missing).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -140,7 +141,7 @@ T1=$(date +%s)
 
 # ------------------------------------------------------------------ boot
 ACCEL=${E2E_ACCEL:-tcg}
-TIMEOUT=${E2E_TIMEOUT:-600}
+TIMEOUT=${E2E_TIMEOUT:-900}
 case $ACCEL in
   kvm) ACCELOPT="-accel kvm"; CPU=${E2E_CPU:-host} ;;
   # Nehalem, not "max": with -cpu max (QEMU 7.2 TCG) processes in dom0 and the
@@ -150,7 +151,11 @@ case $ACCEL in
        CPU=${E2E_CPU:-Nehalem} ;;
 esac
 XENCMD="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1 ${E2E_XENEXTRA-smap=0}"
-DOM0CMD="console=hvc0 earlyprintk=xen loglevel=5${E2E_PROBE:+ e2e_probe=1}"
+# E2E_ONLY=s6,s7: only those scenarios (and only the guests they need)
+SCENARIOS=${E2E_ONLY:-s1,s2,s3,s4,s5,s6,s7}
+case $SCENARIOS in *[!s0-9,]*) fail "E2E_ONLY: a comma-separated list like s6,s7";; esac
+DOM0CMD="console=hvc0 earlyprintk=xen loglevel=5${E2E_PROBE:+ e2e_probe=1}${E2E_ONLY:+ e2e_only=${E2E_ONLY//,/+}}"
+# (QEMU's -initrd list is comma-separated: the list travels with '+')
 SERIAL=$OUT/serial.log
 : > "$SERIAL"
 IMG=$OUT/images
@@ -161,9 +166,9 @@ qemu-system-x86_64 -pidfile "$QEMU_PIDFILE" $ACCELOPT -cpu "$CPU" -smp ${E2E_SMP
   -kernel "$IMG/xen" -append "$XENCMD" \
   -initrd "$IMG/vmlinuz $DOM0CMD,$IMG/dom0.initrd" > "$OUT/qemu.out" 2>&1 &
 QPID=$!
-echo "e2e: booting Xen + dom0 + 2 domUs (qemu pid $QPID, $ACCEL, bound ${TIMEOUT}s); serial log $SERIAL"
-MARKS=("Xen version" "Run /init" "toolstack up" "unpaused e2e-main" "E2E-DOMU-READY" "e2e-main is up" "e2e-gap is up" "coldplug settled"
-       "E2E-RESULT s1" "E2E-RESULT s5" "E2E-RESULT s3" "E2E-RESULT s4" "E2E-RESULT s2" "E2E-DONE")
+echo "e2e: booting Xen + dom0 + domUs (qemu pid $QPID, $ACCEL, bound ${TIMEOUT}s); serial log $SERIAL"
+MARKS=("Xen version" "Run /init" "toolstack up" "unpaused e2e-main" "E2E-DOMU-READY" "e2e-main is up" "e2e-gap is up" "e2e-save is up" "coldplug settled"
+       "E2E-RESULT s1" "E2E-RESULT s5" "E2E-RESULT s3" "E2E-RESULT s4" "E2E-RESULT s2" "E2E-RESULT s7" "E2E-RESULT s6" "E2E-DONE")
 declare -A SEEN
 : > "$OUT/milestones.txt"
 state=timeout
@@ -185,6 +190,7 @@ T2=$(date +%s)
 tr -d '\r' < "$SERIAL" > "$OUT/serial.txt"
 sed -n 's/^main| //p' "$OUT/serial.txt" > "$OUT/domU-main-console.txt"
 sed -n 's/^gap| //p' "$OUT/serial.txt" > "$OUT/domU-gap-console.txt"
+sed -n 's/^save| //p' "$OUT/serial.txt" > "$OUT/domU-save-console.txt"
 
 # ------------------------------------------------------------------ report
 {
@@ -193,7 +199,7 @@ sed -n 's/^gap| //p' "$OUT/serial.txt" > "$OUT/domU-gap-console.txt"
   [ -n "$STANDIN" ] && echo "==== NOTE: harness stand-ins ($STANDIN), not the project's binaries"
   pass=0; failn=0
   grep -a "^E2E-EVID boot" "$OUT/serial.txt" | sed "s/^E2E-EVID /    /"
-  for s in s1 s2 s3 s4 s5; do
+  for s in ${SCENARIOS//,/ }; do
     r=$(grep -a "^E2E-RESULT $s " "$OUT/serial.txt" | tail -n 1)
     if [ -z "$r" ]; then
       echo "FAIL $s (not reached: boot state '$state')"; failn=$((failn + 1))
@@ -205,7 +211,7 @@ sed -n 's/^gap| //p' "$OUT/serial.txt" > "$OUT/domU-gap-console.txt"
     grep -a "^E2E-EVID $s " "$OUT/serial.txt" | sed "s/^E2E-EVID $s /    /"
   done
   echo "---- kernel warnings in the guests (if any):"
-  grep -aE 'WARNING:|BUG:|Oops|multicall' "$OUT/domU-main-console.txt" "$OUT/domU-gap-console.txt" 2>/dev/null \
+  grep -aE 'WARNING:|BUG:|Oops|multicall' "$OUT/domU-main-console.txt" "$OUT/domU-gap-console.txt" "$OUT/domU-save-console.txt" 2>/dev/null \
     | head -n 10 | sed 's/^/    /'
   echo "---- timings: images $((T1 - T0))s, boot+scenarios $((T2 - T1))s, total $((T2 - T0))s (boot state: $state)"
   cat "$OUT/milestones.txt" | sed 's/^/    /'
@@ -213,4 +219,5 @@ sed -n 's/^gap| //p' "$OUT/serial.txt" > "$OUT/domU-gap-console.txt"
 } > "$OUT/summary.txt"
 cat "$OUT/summary.txt"
 echo "e2e: logs: $OUT/summary.txt serial.txt domU-main-console.txt domU-gap-console.txt"
-grep -q "^e2e: 5 passed, 0 failed" "$OUT/summary.txt"
+nscen=$(echo "${SCENARIOS//,/ }" | wc -w)
+grep -q "^e2e: $nscen passed, 0 failed" "$OUT/summary.txt"
