@@ -38,7 +38,8 @@ ts "toolstack up: $(xl info | sed -n 's/^xen_version *: //p'); free: $(free -m |
 V1=$(cat /e2e/v1); V2=$(cat /e2e/v2)
 
 # ------------------------------------------------------------------ guest access
-# gcmd SECS COMMAND: run a shell command in the guest (guest/e2e-cmd, through
+# gcmd SECS COMMAND: run a one-line shell command (no backslash: xenstore-write
+# and -read unescape them) in the guest (guest/e2e-cmd, through
 # xenstore e2e/), print its output ("|" for newlines); "TIMEOUT" if none in SECS
 # The sequence number lives in a file: gcmd mostly runs in $(...) subshells.
 echo 0 > /tmp/seq
@@ -341,9 +342,7 @@ verdict s5 $ok "xl reboot: links, units and answers come back by themselves"
 # ------------------------------------------------------------------ s6 udev restart + trigger
 ok=1; t0=$(up)
 B=$(state); tr0=$(trace_count)
-r=$(gcmd 120 'systemctl restart systemd-udevd && udevadm settle -t 30 &&
-        udevadm trigger --subsystem-match=xen --action=change && udevadm settle -t 30 &&
-        udevadm trigger --subsystem-match=xen --action=add && udevadm settle -t 30 && echo done')
+r=$(gcmd 120 'systemctl restart systemd-udevd && udevadm settle -t 30 && udevadm trigger --subsystem-match=xen --action=change && udevadm settle -t 30 && udevadm trigger --subsystem-match=xen --action=add && udevadm settle -t 30 && echo done')
 evid "s6 guest: systemctl restart systemd-udevd; udevadm trigger change, add (xen): $r"
 [ "$r" = done ] || ok=0
 sleep 3
@@ -362,8 +361,7 @@ verdict s6 $ok "udev restart and trigger change/add: links unchanged, no agent r
 # ------------------------------------------------------------------ s7 purge
 ok=1; t0=$(up)
 # the files no package of the project owns, before and after
-FILES='find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp -o -path /var/log -o -path /var/lib/dpkg -o -path /var/cache/debconf \) -prune -o -print | grep -vxF -f /run/e2e-owned | sort'
-gcmd 60 "dpkg -L xen-channel libxenchannel0 libxenchannel-glib0 | sed 's#^/lib/#/usr/lib/#; s#^/bin/#/usr/bin/#; s#^/sbin/#/usr/sbin/#' | sort -u > /run/e2e-owned; $FILES > /run/e2e-before; wc -l < /run/e2e-before" > /tmp/n
+gcmd 60 'e2e-files owned; e2e-files list > /run/e2e-before; wc -l < /run/e2e-before' > /tmp/n
 evid "s7 guest: $(cat /tmp/n) files outside the project's packages before the purge"
 r=$(gcmd 200 'DEBIAN_FRONTEND=noninteractive apt-get purge -y -q xen-channel libxenchannel0 libxenchannel-glib0 > /run/e2e-purge.log 2>&1; echo rc=$?; grep -E "^(Purging|Removing)" /run/e2e-purge.log')
 evid "s7 guest: apt-get purge: $r"
@@ -376,7 +374,7 @@ evid "s7 guest: leftovers: '$g'"
 for u in $U_QGA $U_AG; do
         case $(field "$A" $u) in */active/*) ok=0; evid "s7 guest: $u still active";; esac
 done
-d=$(gcmd 60 "$FILES > /run/e2e-after; diff /run/e2e-before /run/e2e-after | grep '^[<>]' | head -n 20; while read -r p; do [ -e \"\$p\" ] && [ ! -d \"\$p\" ] && echo \"left: \$p\"; done < /run/e2e-owned")
+d=$(gcmd 60 'e2e-files list > /run/e2e-after; diff /run/e2e-before /run/e2e-after | grep "^[<>]" | head -n 20; e2e-files left')
 evid "s7 guest: other files changed by the purge: '${d}'"
 [ -z "$d" ] || ok=0
 evid "s7 guest: $(gcmd 10 "dpkg-query -W qemu-guest-agent | tr '\t' ' '") still installed"

@@ -42,7 +42,7 @@ done
 install -m755 "$DEBS/example/xen-channel-example-agent" "$R/usr/bin/"
 install -m644 "$DEBS/example/xen-channel-example-agent.service" "$R/etc/systemd/system/"
 # the e2e command server and the journal on hvc0
-install -m755 "$HERE/guest/e2e-cmd" "$HERE/guest/e2e-state" "$R/usr/local/sbin/"
+install -m755 "$HERE/guest/e2e-cmd" "$HERE/guest/e2e-state" "$HERE/guest/e2e-files" "$R/usr/local/sbin/"
 install -m644 "$HERE/guest/e2e-cmd.service" "$R/etc/systemd/system/"
 install -D -m644 "$HERE/guest/journald-e2e.conf" "$R/etc/systemd/journald.conf.d/e2e.conf"
 # qemu-ga needs nothing: the package's unit hangs under the channel's target
