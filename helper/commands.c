@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * export, link, unlink and sync: thin wrappers over the core. A library
+ * export, link, relink, unlink and sync: thin wrappers over the core. A library
  * fault goes through helper_fail() (exit.c), which logs the library's one
  * sentence for it and picks the exit code; what is checked here is only the
  * udev environment, the helper's own input.
@@ -108,28 +108,22 @@ static int channel_from_env(struct xen_channel_ctx *ctx, int devid, const struct
         return slot_from_env(devid, env);
 }
 
-/* The rules run export before link on add and bind (the stored properties
- * are imported only on change and unbind). */
-static bool fresh_from_export(const struct udev_env *env)
-{
-        return env->action &&
-               (strcmp(env->action, "add") == 0 || strcmp(env->action, "bind") == 0);
-}
-
-int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env)
+/*
+ * link and relink. link takes the tty udev passes as it is: export worked it
+ * out moments ago in the same event. relink is for the properties udev took
+ * back from its database (udevadm trigger, a udev restart): the tty was
+ * stored at an earlier event, and a resume or a closed backend may have
+ * moved or freed it since, so it is checked against sysfs first. Where there
+ * is no xen bus to ask (a container), udev's word holds.
+ */
+int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env, bool stored)
 {
         int slot = channel_from_env(ctx, devid, env, "link");
         int now;
 
         if (slot <= 0)
                 return -slot;
-        /* udev replays the tty it stored at bind on every "change" event; a
-         * resume or a closed backend may have moved or freed it since. On
-         * add and bind, export computed it moments ago in the same event:
-         * no second sysfs walk. Where there is no xen bus to ask (tests, a
-         * container), udev's word holds. */
-        now = fresh_from_export(env) || !xc_xen_bus_present() ? slot
-                                                              : xc_resolve_tty(ctx, devid);
+        now = stored && xc_xen_bus_present() ? xc_resolve_tty(ctx, devid) : slot;
         if (now < 0)
                 return helper_fail(ctx, devid);
         if (now != slot) {

@@ -19,7 +19,8 @@ enum helper_exit {
 };
 
 int cmd_export(struct xen_channel_ctx *ctx, int devid);
-int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env);
+/* stored: relink, the properties came back from the udev database. */
+int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env, bool stored);
 int cmd_unlink(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env);
 int cmd_sync(struct xen_channel_ctx *ctx);
 /* watch.c: runs until the xenstore connection breaks (EXIT_XENSTORE). */

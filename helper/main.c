@@ -5,6 +5,8 @@
  *   export  (IMPORT{program}) read the console's channel name from xenstore,
  *           validate it, work out its hvc tty and print udev properties
  *   link    (RUN) make /dev/xen-channel/<name> from those properties
+ *   relink  (RUN) the same for properties udev stored at an earlier event,
+ *           the tty checked first (udevadm trigger, a udev restart)
  *   unlink  (RUN on unbind/remove) remove it again
  *   sync    do the whole job without udev
  *   watch   sync whenever xenstore shows a console change no uevent reports
@@ -41,7 +43,7 @@ struct options {
 
 static void usage(FILE *out)
 {
-        fputs("Usage: xen-channel-helper [OPTIONS] export|link|unlink [DEVICE]\n"
+        fputs("Usage: xen-channel-helper [OPTIONS] export|link|relink|unlink [DEVICE]\n"
               "       xen-channel-helper [OPTIONS] sync|watch\n"
               "\n"
               "Give Xen PV channels a link /dev/xen-channel/<name> (run by udev).\n"
@@ -49,6 +51,7 @@ static void usage(FILE *out)
               "Commands:\n"
               "  export   print the udev properties of the channel on DEVICE\n"
               "  link     link the channel described by the udev environment\n"
+              "  relink   the same, its tty checked first (properties udev stored)\n"
               "  unlink   remove that link again\n"
               "  sync     make /dev/xen-channel match the bound consoles\n"
               "  watch    sync after every change under xenstore device/console (a service)\n"
@@ -213,12 +216,14 @@ static int run(const struct options *o, struct xen_channel_ctx *ctx)
         struct udev_env env;
         bool is_watch = strcmp(o->command, "watch") == 0;
         bool is_sync = is_watch || strcmp(o->command, "sync") == 0;
+        bool is_relink = strcmp(o->command, "relink") == 0;
         int devid = 0, r;
 
-        if (!is_sync && strcmp(o->command, "export") != 0 && strcmp(o->command, "link") != 0 &&
-            strcmp(o->command, "unlink") != 0) {
-                log_usage("unknown command \"%s\" (export, link, unlink, sync or watch)",
-                          o->command);
+        if (!is_sync && !is_relink && strcmp(o->command, "export") != 0 &&
+            strcmp(o->command, "link") != 0 && strcmp(o->command, "unlink") != 0) {
+                log_usage(
+                        "unknown command \"%s\" (export, link, relink, unlink, sync or watch)",
+                        o->command);
                 return EXIT_USAGE;
         }
         if (is_sync && o->device) {
@@ -241,8 +246,8 @@ static int run(const struct options *o, struct xen_channel_ctx *ctx)
                 r = cmd_sync(ctx);
         else if (strcmp(o->command, "export") == 0)
                 r = cmd_export(ctx, devid);
-        else if (strcmp(o->command, "link") == 0)
-                r = cmd_link(ctx, devid, &env);
+        else if (is_relink || strcmp(o->command, "link") == 0)
+                r = cmd_link(ctx, devid, &env, is_relink);
         else
                 r = cmd_unlink(ctx, devid, &env);
         return r;

@@ -97,9 +97,10 @@ xs_peer_write device/console/3/ring-ref 8   # what the frontend rewrites at a re
 until_link chan.3 ../hvc1
 ok $? "watch: after a resume with a hole below it, console-3's link follows it to hvc1"
 is "$(state)" "3 1 " "resume: the state file follows"
-# udevadm trigger --action=change replays the tty udev stored at bind
+# udevadm trigger --action=change replays the tty udev stored at bind:
+# the rules run relink for it
 XEN_CHANNEL_NAME=chan.3 XEN_CHANNEL_TTY=hvc3 XEN_CHANNEL_DEVNAME=$DEV/hvc3 \
-        DEVPATH=/devices/console-3 ACTION=change helper link
+        DEVPATH=/devices/console-3 ACTION=change helper relink
 is "$?/$(lnk chan.3)" "0/../hvc1" "a udev change event with the stale tty does not undo it"
 kill $WPID; wait $WPID 2>/dev/null; WPID=""
 # no resume: a sync with the same hole keeps the slot (hvc1 is empty)

@@ -35,6 +35,16 @@ is "$(readlink "$DEV/xen-channel/org.qemu.guest_agent.0")" ../hvc1 \
     "link: xen-channel/org.qemu.guest_agent.0 -> ../hvc1"
 is "$(xs_peer_count total)" 1 "link makes no xenstore request"
 
+# relink: properties udev took back from its database after a resume moved
+# the console (it stored hvc2): the tty is checked against sysfs, and still
+# no xenstore request is made.
+XEN_CHANNEL_NAME=org.qemu.guest_agent.0 XEN_CHANNEL_TTY=hvc2 XEN_CHANNEL_DEVNAME=$DEV/hvc2 \
+    DEVPATH=/devices/console-1 ACTION=add run_helper "$TB" -v relink
+is "$RC/$(readlink "$DEV/xen-channel/org.qemu.guest_agent.0")" 0/../hvc1 \
+    "relink with a stale stored tty (hvc2): the link stays -> ../hvc1"
+like "$ERR" "*the tty udev stored (hvc2) is stale: it is hvc1 now*" "relink: says the stored tty was stale"
+is "$(xs_peer_count total)" 1 "relink makes no xenstore request"
+
 # udev runs unlink on unbind and again on remove: the removal leaves exactly
 # one line above debug, a true notice; the second, empty run leaves none.
 above_debug() { grep -v '^xen-channel-helper: debug: ' <<<"$ERR" | grep -c .; }

@@ -261,15 +261,18 @@ nothing_of_ours() {
         not_tagged
 }
 
-# The channel console-1, once its export ran or its properties came back.
+# The channel console-1, once its export ran (link) or its properties came
+# back from the database (relink: the tty is checked again).
 channel1_present() {
+        local verb=${1:-link}
         prop XEN_CHANNEL_NAME=org.qemu.guest_agent.0
         prop XEN_CHANNEL_TTY=hvc1
         prop XEN_CHANNEL_DEVNAME=/dev/hvc1
         prop SYSTEMD_ALIAS=/dev/xen-channel/org.qemu.guest_agent.0
         prop SYSTEMD_WANTS=xen-channel@org.qemu.guest_agent.0.target
         tagged
-        runs link
+        runs $verb
+        if [ $verb = link ]; then hasnt "run: '$stub relink'"; else hasnt "run: '$stub link'"; fi
         hasnt "run: '$stub unlink'"
 }
 
@@ -305,6 +308,19 @@ add-bound)
         udev_test add /sys/devices/console-1
         imported
         has "'$stub export'(out) 'XEN_CHANNEL_NAME=org.qemu.guest_agent.0'"
+        channel1_present
+        ;;
+add-known)
+        # udevadm trigger --action=add, or a udev restart: a console udev
+        # knows keeps its properties from the database, with no export
+        # (no xenstore request); relink checks the stored tty.
+        store_channel1
+        udev_test add /sys/devices/console-1 +xen:console-1
+        not_imported
+        channel1_present relink
+        # Nothing stored: a first add, export runs.
+        udev_test add /sys/devices/console-1
+        imported
         channel1_present
         ;;
 bind)
@@ -369,11 +385,12 @@ remove)
         ;;
 change)
         # udevadm trigger: a known channel keeps its properties, tag and
-        # alias from the database, with no xenstore request; link again.
+        # alias from the database, with no xenstore request; link again,
+        # the stored tty checked.
         store_channel1
         udev_test change /sys/devices/console-1 +xen:console-1
         not_imported
-        channel1_present
+        channel1_present relink
         # Nothing stored (export failed before): change retries export.
         udev_test change /sys/devices/console-1
         imported
