@@ -91,6 +91,25 @@ check "xen-channel requires libxenstore.so.4 (dlopen()ed)" bash -c "
         rpm -qp --requires '$(rpmfile xen-channel)' | grep -q '^libxenstore\.so\.4'"
 check "xen-channel %post triggers udev" bash -c "
         rpm -qp --scripts '$(rpmfile xen-channel)' | grep -q 'udevadm trigger'"
+# run_postun ARG: xen-channel's %postun with $1=ARG, in a private mount
+# namespace over an empty /dev and /run (the real ones are not touched),
+# where /dev/xen-channel and /run/xen-channel exist; prints what is left.
+run_postun() {
+        rpm -qp --qf '%{POSTUN}' "$(rpmfile xen-channel)" >"$WORK/postun"
+        unshare -m --propagation private sh -c '
+                mount -t tmpfs tmpfs /dev && mount -t tmpfs tmpfs /run || exit 1
+                mkdir /dev/xen-channel /run/xen-channel
+                sh "$1" "$2" >"$3/postun.out" 2>&1
+                ls -d /dev/xen-channel /run/xen-channel 2>"$3/postun.ls" | tr "\n" " "
+        ' - "$WORK/postun" "$1" "$WORK"
+}
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+        is "$(run_postun 1)" "/dev/xen-channel /run/xen-channel " \
+                "xen-channel %postun on upgrade (\$1=1) keeps the links and the run folder"
+        is "$(run_postun 0)" "" "xen-channel %postun on erase (\$1=0) removes the links and the run folder"
+else
+        diag "xen-channel %postun not run: needs root for a private /dev and /run"
+fi
 if [ $glib = yes ]; then
         check "xen-channel-glib holds the shared library" bash -c "
                 grep -q '^$libdir/libxenchannel-glib\\.so\\.0\$' '$(contents xen-channel-glib)'"
