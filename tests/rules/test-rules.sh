@@ -294,6 +294,20 @@ V:1
 EOF
 }
 
+# replayed ACTION: ACTION replayed for console-1. With properties stored,
+# a known channel keeps them, its tag and alias from the database, with no
+# export (no xenstore request), and relink checks the stored tty. With none
+# (a first add, or an export that failed before), export runs.
+replayed() {
+        store_channel1
+        udev_test $1 /sys/devices/console-1 +xen:console-1
+        not_imported
+        channel1_present relink
+        udev_test $1 /sys/devices/console-1
+        imported
+        channel1_present
+}
+
 case $test_case in
 syntax)
         udev_test add /sys/devices/console-1
@@ -311,17 +325,8 @@ add-bound)
         channel1_present
         ;;
 add-known)
-        # udevadm trigger --action=add, or a udev restart: a console udev
-        # knows keeps its properties from the database, with no export
-        # (no xenstore request); relink checks the stored tty.
-        store_channel1
-        udev_test add /sys/devices/console-1 +xen:console-1
-        not_imported
-        channel1_present relink
-        # Nothing stored: a first add, export runs.
-        udev_test add /sys/devices/console-1
-        imported
-        channel1_present
+        # udevadm trigger --action=add, or a udev restart
+        replayed add
         ;;
 bind)
         # Runtime: the probe done, DRIVER=xenconsole.
@@ -384,17 +389,8 @@ remove)
         nothing_of_ours
         ;;
 change)
-        # udevadm trigger: a known channel keeps its properties, tag and
-        # alias from the database, with no xenstore request; link again,
-        # the stored tty checked.
-        store_channel1
-        udev_test change /sys/devices/console-1 +xen:console-1
-        not_imported
-        channel1_present relink
-        # Nothing stored (export failed before): change retries export.
-        udev_test change /sys/devices/console-1
-        imported
-        channel1_present
+        # udevadm trigger --action=change
+        replayed change
         # An unbound console is left alone even with stored properties.
         udev_test change /sys/devices/console-4 +xen:console-4
         not_imported
