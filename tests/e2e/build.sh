@@ -266,6 +266,8 @@ for e in $elfs; do
 done
 install -m755 "$HERE/domU-init.sh" "$S/init"
 mkdir -p "$S/e2e"
+# the baseline of s8's latency figure, what distro scripts do
+install -m755 "$HERE/../../bench/reference-shell.sh" "$S/e2e/reference-shell.sh"
 rules=$(cd "$S" && ls -d usr/lib/udev/rules.d/*xen-channel*.rules etc/udev/rules.d/*xen-channel*.rules 2>/dev/null | head -1 || true)
 [ -n "$rules" ] || { echo "build: no *xen-channel*.rules in $DESTDIR (usr/lib/udev/rules.d or etc/udev/rules.d)" >&2; exit 1; }
 [ -x "$S/usr/bin/xen-channel" ] || { echo "build: no usr/bin/xen-channel in $DESTDIR" >&2; exit 1; }
@@ -273,7 +275,9 @@ helpers=$(grep -o '/[^" ]*xen-channel-helper' "$S/$rules" | sort -u)
 for h in $helpers; do
   [ -x "$S$h" ] || { echo "build: $rules runs $h, which is not in $DESTDIR" >&2; exit 1; }
 done
-{ echo "rules=/$rules"; echo "helpers=$helpers"; echo "elfs=$(echo $elfs | sed "s#$DESTDIR##g")"; } > "$S/e2e/project.txt"
+# sourced by the guest's /init: every value quoted (an unquoted list would
+# run its second word as a command)
+{ echo "rules='/$rules'"; echo "helpers='$(echo $helpers)'"; echo "elfs='$(echo $elfs | sed "s#$DESTDIR##g")'"; } > "$S/e2e/project.txt"
 mkcpio "$S" | gzip -1 > "$OUTDIR/domU.cpio.gz"
 
 # ------------------------------------------------------------------ per run: dom0

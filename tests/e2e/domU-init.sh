@@ -72,6 +72,7 @@ services() {
     x=$(sed -n 's/^ExecStart=//p' "$u" | head -n 1)
     [ -n "$x" ] || continue
     ( exec $x ) < /dev/null >> $E/services.log 2>&1 &
+    echo $! > "$E/pid.${u##*/}"
     say "started ${u##*/}: $x (pid $!)"
   done
 }
@@ -189,18 +190,69 @@ waitlink() { # NAME SECS
   r=$(timeout $(($2 + 5)) xen-channel wait "$1" --timeout "$2" 2>&1); rc=$?
   echo "rc=$rc link=$(readlink "/dev/xen-channel/$1" 2>/dev/null) tool-said=$(echo "$r" | tr '\n' ' ')"
 }
+# opens PATH: PATH is (a link to) a tty and open() of it succeeds; never
+# creates anything (a plain "exec 3<>" makes a file where the link is not)
+opens() {
+  [ -c "$1" ] || { echo "no tty at $1" > $E/lat.err; return 1; }
+  ( exec 3<>"$1" ) 2>$E/lat.err
+}
 waitopen() { # SECS NAME...: wait until every NAME's link opens (an empty hvc
   # slot gives ENODEV, a dangling link ENOENT); say how long it took
   local t0 end n bad; t0=$(up); end=$(awk "BEGIN{print $t0 + $1}"); shift
   while :; do
     bad=""
     for n in "$@"; do
-      ( exec 3<>"/dev/xen-channel/$n" ) 2>/dev/null || bad="$bad $n"
+      opens "/dev/xen-channel/$n" || bad="$bad $n"
     done
     [ -z "$bad" ] && { echo "all open after $(awk "BEGIN{print $(up) - $t0}")s"; return; }
     awk "BEGIN{exit !($(up) >= $end)}" && { echo "not open after $(awk "BEGIN{print $(up) - $t0}")s:$bad"; return; }
     sleep 0.5
   done
+}
+# The hot-add latency (s8): an agent started before dom0 adds the channel
+# writes e2e/lat once its open() of /dev/xen-channel/NAME returned; dom0
+# (which removes the key before) times it on its own clock.
+#   latstart inotify NAME  the project: the rules and helper make the link,
+#                          the agent waits with "xen-channel wait" (inotify)
+#   latstart poll NAME     the baseline: the project's rules masked by a rule
+#                          that runs bench/reference-shell.sh on "add" (what
+#                          distro scripts do; the watch service stopped), the
+#                          agent tries open() once a second
+#   latstop NAME           the project's rules and watch back, the baseline's
+#                          link gone
+latstart() { # MODE NAME
+  local l=/dev/xen-channel/$2
+  if [ "$1" = poll ]; then
+    printf '#!/bin/sh\nPATH=/usr/sbin:/usr/bin:/sbin:/bin exec /bin/sh /e2e/reference-shell.sh "$@"\n' > $E/shell-rule.sh
+    chmod 755 $E/shell-rule.sh
+    # a file of the same name in /run/udev/rules.d masks the installed one
+    mkdir -p /run/udev/rules.d
+    echo 'SUBSYSTEM=="xen", KERNEL=="console-[0-9]*", ACTION=="add", RUN+="'$E'/shell-rule.sh add $devpath /dev"' \
+      > /run/udev/rules.d/${rules##*/}
+    udevadm control --reload
+    # and no watch service: its sync would make the project's link
+    kill $(cat $E/pid.xen-channel-watch.service 2>/dev/null) 2>/dev/null
+    ( i=0; until opens "$l"; do i=$((i + 1)); [ $i -ge 120 ] && break; sleep 1; done
+      opens "$l" && o=ok || o="failed: $(cat $E/lat.err)"
+      xenstore-write e2e/lat "poll: open $o after $i polls; link -> $(readlink "$l")" ) < /dev/null > /dev/null 2>&1 &
+  else
+    ( timeout 125 xen-channel wait "$2" --timeout 120 > /dev/null 2>&1; r=$?
+      opens "$l" && o=ok || o="failed: $(cat $E/lat.err)"
+      xenstore-write e2e/lat "inotify: wait rc=$r, open $o; link -> $(readlink "$l")" ) < /dev/null > /dev/null 2>&1 &
+  fi
+  echo "agent ($1) waiting for $l; runtime rules: $(ls /run/udev/rules.d 2>/dev/null | tr '\n' ' ')"
+}
+latstop() { # NAME: the baseline's link stays (its rule runs on add only)
+  rm -f /run/udev/rules.d/${rules##*/} "/dev/xen-channel/$1"
+  udevadm control --reload
+  local u x
+  u=$(ls /usr/lib/systemd/system/xen-channel-watch.service /lib/systemd/system/xen-channel-watch.service 2>/dev/null | head -n 1)
+  x=$(sed -n 's/^ExecStart=//p' "$u" 2>/dev/null | head -n 1)
+  if [ -f $E/pid.xen-channel-watch.service ] && [ -n "$x" ]; then
+    ( exec $x ) < /dev/null >> $E/services.log 2>&1 &
+    echo $! > $E/pid.xen-channel-watch.service
+  fi
+  echo "project rules back: $rules; runtime rules: $(ls /run/udev/rules.d 2>/dev/null | tr '\n' ' ')"
 }
 status() { # the project's own diagnosis, where the tool has it
   if timeout 20 xen-channel status --help >/dev/null 2>&1; then
@@ -299,6 +351,8 @@ run() {
     truth_start) truth_start ;;
     truth_got) truth_got "$@" ;;
     waitopen) waitopen "$@" ;;
+    latstart) latstart "$@" ;;
+    latstop)  latstop "$@" ;;
     status)   status "$@" | tr '\n' '|' ;;
     hello)    echo "domid $(xenstore-read domid) up $(up)s; services: $(cat $E/services.log 2>/dev/null | tr '\n' ' ' | cut -c1-300)" ;;
     poweroff) echo bye ;;

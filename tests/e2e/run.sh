@@ -152,7 +152,7 @@ case $ACCEL in
 esac
 XENCMD="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1 ${E2E_XENEXTRA-smap=0}"
 # E2E_ONLY=s6,s7: only those scenarios (and only the guests they need)
-SCENARIOS=${E2E_ONLY:-s1,s2,s3,s4,s5,s6,s7}
+SCENARIOS=${E2E_ONLY:-s1,s2,s3,s4,s5,s6,s7,s8}
 case $SCENARIOS in *[!s0-9,]*) fail "E2E_ONLY: a comma-separated list like s6,s7";; esac
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=5${E2E_PROBE:+ e2e_probe=1}${E2E_ONLY:+ e2e_only=${E2E_ONLY//,/+}}"
 # (QEMU's -initrd list is comma-separated: the list travels with '+')
@@ -168,7 +168,7 @@ qemu-system-x86_64 -pidfile "$QEMU_PIDFILE" $ACCELOPT -cpu "$CPU" -smp ${E2E_SMP
 QPID=$!
 echo "e2e: booting Xen + dom0 + domUs (qemu pid $QPID, $ACCEL, bound ${TIMEOUT}s); serial log $SERIAL"
 MARKS=("Xen version" "Run /init" "toolstack up" "unpaused e2e-main" "E2E-DOMU-READY" "e2e-main is up" "e2e-gap is up" "e2e-save is up" "coldplug settled"
-       "E2E-RESULT s1" "E2E-RESULT s5" "E2E-RESULT s3" "E2E-RESULT s4" "E2E-RESULT s2" "E2E-RESULT s7" "E2E-RESULT s6" "E2E-DONE")
+       "E2E-RESULT s1" "E2E-RESULT s5" "E2E-RESULT s3" "E2E-RESULT s4" "E2E-RESULT s8" "E2E-RESULT s2" "E2E-RESULT s7" "E2E-RESULT s6" "E2E-DONE")
 declare -A SEEN
 : > "$OUT/milestones.txt"
 state=timeout

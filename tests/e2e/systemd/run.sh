@@ -5,6 +5,10 @@
 # QA of the packages (autopkgtest, lintian, install/upgrade/purge cycle).
 #
 #   run.sh [--source DIR] [--out DIR] [--no-qa] [--no-boot]
+#   run.sh --warm     only build what is cached (the e2e base of tests/e2e and
+#                     the Debian roots): scripts/run-tests runs this beside its
+#                     first builds, so that a fresh machine's debootstrap and
+#                     downloads are not waited for inside the suites
 #
 # Environment: E2E_CACHE (shared with tests/e2e: default
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/xen-channel-e2e), E2E_TIMEOUT (bound on the
@@ -15,13 +19,14 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-channel-e2e}
 SRC=$(cd "$HERE/../../.." && pwd)
 OUT=${E2E_OUT:-$CACHE/last-run-systemd}
-QA=1; BOOT=1
+QA=1; BOOT=1; WARM=0
 while [ $# -gt 0 ]; do
         case $1 in
         --source) SRC=$(cd "$2" && pwd); shift 2 ;;
         --out)    OUT=$2; shift 2 ;;
         --no-qa)  QA=0; shift ;;
         --no-boot) BOOT=0; shift ;;
+        --warm)   WARM=1; shift ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
         esac
@@ -44,6 +49,17 @@ need /usr/bin/dh debhelper
 need /usr/bin/lintian lintian
 need /usr/bin/autopkgtest autopkgtest
 [ -n "$missing" ] && skip "missing Debian packages:$missing (tests/e2e/install-deps.sh installs them)"
+if [ $WARM = 1 ]; then
+        # both are keyed and built under a lock: a suite run that comes
+        # meanwhile waits for them, then finds them cached
+        w=$(mktemp -d /tmp/xc-e2e-warm.XXXXXX)
+        E2E_CACHE=$CACHE "$HERE/../build.sh" --base "$w/base" > "$w/base.log" 2>&1 &
+        "$HERE/root.sh" "$CACHE" > /dev/null; rc=$?
+        wait $! || { cat "$w/base.log"; rc=1; }
+        rm -rf "$w"
+        echo "e2e-systemd: warm: rc=$rc in $(( $(date +%s) - T0 ))s"
+        exit $rc
+fi
 
 mkdir -p "$OUT" || fail "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)
