@@ -63,9 +63,13 @@ base_ok() {
     && [ -s "$1/dom0-base.cpio.gz" ] && [ -x "$1/domU-root/usr/bin/udevadm" ]
 }
 # deb_ok FILE PKG: FILE is a complete download of a version apt knows of PKG
+# (apt-cache's output is read whole first: with pipefail, "| grep -q" that
+# stops at the match can end apt-cache by SIGPIPE and fail a good download)
 deb_ok() {
-  local sum; sum=$(sha256sum < "$1" | cut -d' ' -f1)
-  apt-cache show "$2" 2>/dev/null | grep -qx "SHA256: $sum"
+  local sum show
+  sum=$(sha256sum < "$1" | cut -d' ' -f1)
+  show=$(apt-cache show "$2" 2>/dev/null)
+  grep -qx "SHA256: $sum" <<<"$show"
 }
 # fetch_deb PKG: make sure $CACHE/dl holds a complete PKG_*.deb
 fetch_deb() {
@@ -75,7 +79,9 @@ fetch_deb() {
     deb_ok "$f" "$1" && return 0
     log "dropping $f: not a download apt knows (cut short?)"; rm -f "$f"
   done
-  t=$(mktemp -d "$CACHE/dl/.tmp.XXXXXX"); TMPS+=("$t"); chmod 755 "$t"   # apt's _apt user writes there
+  # apt downloads as its _apt user where that user may write
+  t=$(mktemp -d "$CACHE/dl/.tmp.XXXXXX"); TMPS+=("$t"); chmod 755 "$t"
+  chown _apt "$t" 2>/dev/null || true
   ( cd "$t" && timeout 600 apt-get download "$1" >/dev/null ) || die "apt-get download $1 failed"
   for f in "$t"/*.deb; do
     deb_ok "$f" "$1" || die "downloaded $f does not match apt's SHA256"
