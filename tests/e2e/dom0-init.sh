@@ -35,7 +35,7 @@ ts "toolstack up: $(xl info | sed -n 's/^xen_version *: //p')"
 
 finish() {
   ts "E2E-DONE $*"
-  for dom in e2e-main e2e-gap e2e-save; do xl destroy $dom >/dev/null 2>&1; done
+  for dom in e2e-main e2e-save; do xl destroy $dom >/dev/null 2>&1; done
   sync; poweroff -f; sleep 10
 }
 
@@ -228,35 +228,23 @@ create() {
 # scenarios run, and only the guests they need are created
 WANT=$(sed -n 's/.*e2e_only=\([^ ]*\).*/\1/p' /proc/cmdline | tr + ,)
 want() { local s; for s; do [ -z "$WANT" ] && return 0; case ",$WANT," in *,$s,*) return 0;; esac; done; return 1; }
-RUN_MAIN=0; RUN_GAP=0; RUN_SAVE=0
+RUN_MAIN=0; RUN_SAVE=0
 want s1 s3 s4 s5 s8 && RUN_MAIN=1
-want s2 && RUN_GAP=1
 want s6 s7 && RUN_SAVE=1
-ts "scenarios: ${WANT:-all} (guests: main=$RUN_MAIN gap=$RUN_GAP save=$RUN_SAVE)"
+ts "scenarios: ${WANT:-all} (guests: main=$RUN_MAIN save=$RUN_SAVE)"
 if [ $RUN_MAIN = 1 ]; then
   create e2e-main domU-main.cfg || finish "xl create e2e-main failed"
   M=$DOM_e2emain; startwatch $M
 fi
-if [ $RUN_GAP = 1 ]; then
-  create e2e-gap domU-gap.cfg   || finish "xl create e2e-gap failed"
-  G=$DOM_e2egap
-  # the devid gap: drop console 2 of e2e-gap (frontend and backend) before it runs
-  xenstore-rm /local/domain/$G/device/console/2
-  xenstore-rm /local/domain/0/backend/console/$G/2
-  ts "e2e-gap: removed device/console/2 and backend/console/$G/2; now: $(xenstore-list /local/domain/$G/device/console | tr '\n' ' ')"
-  startwatch $G
-fi
-for dom in e2e-main e2e-gap; do xl domid $dom >/dev/null 2>&1 && xl unpause $dom; done
-ts "unpaused e2e-main (domid ${M:--}) and e2e-gap (domid ${G:--})"
+xl domid e2e-main >/dev/null 2>&1 && xl unpause e2e-main
+ts "unpaused e2e-main (domid ${M:--})"
 
 # ------------------------------------------------------------------ boot
 A=org.example.e2e.alpha; B=org.example.e2e.beta; H=org.example.e2e.hot
-C=org.example.e2e.gamma; D=org.example.e2e.delta
 if [ $RUN_MAIN = 1 ]; then
 if waitready $M 180; then ts "e2e-main is up"
 else ts "e2e-main did not become ready within 180s"; fi
 fi
-[ $RUN_GAP = 1 ] && { waitready $G 120 && ts "e2e-gap is up" || ts "e2e-gap did not become ready within 120s"; }
 if [ $RUN_MAIN = 1 ]; then
 truth boot-main $M; TRUTH_M=$TRUTH
 evid "boot-main guest: $(gcmd $M 150 boot)"
@@ -273,10 +261,6 @@ if grep -q 'e2e_probe=1' /proc/cmdline; then
     evid "probe: sent '$msg' (${#msg}+1 bytes) on alpha.sock: guest got $(gcmd $M 20 truth_got 1); dom0 got back '$(cat /tmp/probe.out)'"
   done
 fi
-fi
-if [ $RUN_GAP = 1 ]; then
-  truth boot-gap $G; TRUTH_G=$TRUTH
-  evid "boot-gap guest: $(gcmd $G 150 boot)"
 fi
 ts "guests: udevd running, coldplug settled"
 
@@ -435,38 +419,19 @@ fi
 
 fi
 
-if [ $RUN_GAP = 1 ]; then
-# ------------------------------------------------------------------ scenario 2
-t=$(up)
-ok=1
-LG=$(gcmd $G 20 links)
-evid "s2 guest(e2e-gap): devices: console-1 ($C) and console-3 ($D); console-2 removed before boot"
-evid "s2 guest: links after coldplug: $LG"
-for n in $C $D; do has_link "$LG" $n || { evid "s2 guest: no /dev/xen-channel/$n"; ok=0; }; done
-[ "$(link_names "$LG")" = "$(printf '%s\n' $C $D | sort | tr '\n' ' ')" ] || { evid "s2 guest: expected exactly '$C $D'"; ok=0; }
-td=$(target_of "$LG" $D)
-if [ "$td" = /dev/hvc2 ]; then evid "s2 guest: console-3 -> $td (first free slot, not hvc3)"
-else evid "s2 guest: console-3 -> '$td', expected /dev/hvc2"; ok=0; fi
-roundtrip s2 $G "$C:/run/e2e-gap-gamma.sock $D:/run/e2e-gap-delta.sock"
-[ $RT_OK = 1 ] || ok=0
-evid "s2 took $(awk "BEGIN{print $(up)-$t}")s"
-[ $ok = 1 ] && result "s2 PASS devid gap (console-1, console-3): links match the bytes" \
-            || result "s2 FAIL devid gap (console-1, console-3): links match the bytes"
-
-fi
 
 # ------------------------------------------------------------------ e2e-save
-# The third guest runs alone, after the first two are gone: three TCG guests
+# The second guest runs alone, after the first is gone: several TCG guests
 # at once on a 2-core host made every step several times slower.
 poweroff_guests() {
   local d i=0
   for d in "$@"; do gcmd $d 20 report final >/dev/null; gcmd $d 20 poweroff >/dev/null; done
-  while { xl domid e2e-main || xl domid e2e-gap || xl domid e2e-save; } >/dev/null 2>&1 && [ $i -lt 50 ]; do
+  while { xl domid e2e-main || xl domid e2e-save; } >/dev/null 2>&1 && [ $i -lt 50 ]; do
     sleep 0.2; i=$((i+1)); done
 }
 if [ $RUN_SAVE = 1 ]; then
-  poweroff_guests ${M:-} ${G:-}
-  M=""; G=""
+  poweroff_guests ${M:-}
+  M=""
   create e2e-save domU-save.cfg || finish "xl create e2e-save failed"
   S=$DOM_e2esave; startwatch $S
   xl unpause e2e-save

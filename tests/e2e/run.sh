@@ -152,7 +152,7 @@ case $ACCEL in
 esac
 XENCMD="console=com1 com1=115200,8n1 loglvl=all guest_loglvl=all noreboot console_timestamps=boot dom0_mem=1024M,max:1024M dom0_max_vcpus=1 ${E2E_XENEXTRA-smap=0}"
 # E2E_ONLY=s6,s7: only those scenarios (and only the guests they need)
-SCENARIOS=${E2E_ONLY:-s1,s2,s3,s4,s5,s6,s7,s8}
+SCENARIOS=${E2E_ONLY:-s1,s3,s4,s5,s6,s7,s8}
 case $SCENARIOS in *[!s0-9,]*) fail "E2E_ONLY: a comma-separated list like s6,s7";; esac
 DOM0CMD="console=hvc0 earlyprintk=xen loglevel=5${E2E_PROBE:+ e2e_probe=1}${E2E_ONLY:+ e2e_only=${E2E_ONLY//,/+}}"
 # (QEMU's -initrd list is comma-separated: the list travels with '+')
@@ -167,8 +167,8 @@ qemu-system-x86_64 -pidfile "$QEMU_PIDFILE" $ACCELOPT -cpu "$CPU" -smp ${E2E_SMP
   -initrd "$IMG/vmlinuz $DOM0CMD,$IMG/dom0.initrd" > "$OUT/qemu.out" 2>&1 &
 QPID=$!
 echo "e2e: booting Xen + dom0 + domUs (qemu pid $QPID, $ACCEL, bound ${TIMEOUT}s); serial log $SERIAL"
-MARKS=("Xen version" "Run /init" "toolstack up" "unpaused e2e-main" "E2E-DOMU-READY" "e2e-main is up" "e2e-gap is up" "e2e-save is up" "coldplug settled"
-       "E2E-RESULT s1" "E2E-RESULT s5" "E2E-RESULT s3" "E2E-RESULT s4" "E2E-RESULT s8" "E2E-RESULT s2" "E2E-RESULT s7" "E2E-RESULT s6" "E2E-DONE")
+MARKS=("Xen version" "Run /init" "toolstack up" "unpaused e2e-main" "E2E-DOMU-READY" "e2e-main is up" "e2e-save is up" "coldplug settled"
+       "E2E-RESULT s1" "E2E-RESULT s5" "E2E-RESULT s3" "E2E-RESULT s4" "E2E-RESULT s8" "E2E-RESULT s7" "E2E-RESULT s6" "E2E-DONE")
 declare -A SEEN
 : > "$OUT/milestones.txt"
 state=timeout
@@ -189,7 +189,6 @@ T2=$(date +%s)
 [ $state = timeout ] && grep -aq 'E2E-DONE' "$SERIAL" && state=done
 tr -d '\r' < "$SERIAL" > "$OUT/serial.txt"
 sed -n 's/^main| //p' "$OUT/serial.txt" > "$OUT/domU-main-console.txt"
-sed -n 's/^gap| //p' "$OUT/serial.txt" > "$OUT/domU-gap-console.txt"
 sed -n 's/^save| //p' "$OUT/serial.txt" > "$OUT/domU-save-console.txt"
 
 # ------------------------------------------------------------------ report
@@ -211,13 +210,13 @@ sed -n 's/^save| //p' "$OUT/serial.txt" > "$OUT/domU-save-console.txt"
     grep -a "^E2E-EVID $s " "$OUT/serial.txt" | sed "s/^E2E-EVID $s /    /"
   done
   echo "---- kernel warnings in the guests (if any):"
-  grep -aE 'WARNING:|BUG:|Oops|multicall' "$OUT/domU-main-console.txt" "$OUT/domU-gap-console.txt" "$OUT/domU-save-console.txt" 2>/dev/null \
+  grep -aE 'WARNING:|BUG:|Oops|multicall' "$OUT/domU-main-console.txt" "$OUT/domU-save-console.txt" 2>/dev/null \
     | head -n 10 | sed 's/^/    /'
   echo "---- timings: images $((T1 - T0))s, boot+scenarios $((T2 - T1))s, total $((T2 - T0))s (boot state: $state)"
   cat "$OUT/milestones.txt" | sed 's/^/    /'
   echo "e2e: $pass passed, $failn failed"
 } > "$OUT/summary.txt"
 cat "$OUT/summary.txt"
-echo "e2e: logs: $OUT/summary.txt serial.txt domU-main-console.txt domU-gap-console.txt"
+echo "e2e: logs: $OUT/summary.txt serial.txt domU-main-console.txt domU-save-console.txt"
 nscen=$(echo "${SCENARIOS//,/ }" | wc -w)
 grep -q "^e2e: $nscen passed, 0 failed" "$OUT/summary.txt"
