@@ -66,7 +66,10 @@ static void test_before(void **state)
         assert_int_equal(xen_channel_wait(d->ctx, NAME, -1), 0);
         assert_int_equal(xen_channel_wait(d->ctx, NAME, 0), 0);
         assert_int_equal(xen_channel_wait(d->ctx, NAME, 1000), 0);
-        assert_true(fake_now_ms() - t0 < 100);
+        /* none waited: the 1000 ms one would have (the bounds here and
+         * below leave room for a loaded machine: they tell a wait from
+         * none, and an event from a timeout, not a speed) */
+        assert_true(fake_now_ms() - t0 < 900);
 }
 
 /* During: the folder exists, the link comes 150 ms into the call. */
@@ -83,7 +86,7 @@ static void test_during(void **state)
         dt = fake_now_ms() - t0;
         later_join(&l);
         assert_true(dt >= 140);
-        assert_true(dt < 1000); /* woken by the event, not a timeout */
+        assert_true(dt < 4000); /* woken by the event, not the 5000 ms timeout */
 }
 
 /* The folder does not exist when the call starts; it comes, then the link. */
@@ -120,7 +123,7 @@ static void test_folder_and_link_together(void **state)
 static void test_after_timeout(void **state)
 {
         struct fake_dev *d = *state;
-        struct later l = { .d = d, .delay_ms = 400, .name = NAME };
+        struct later l = { .d = d, .delay_ms = 2000, .name = NAME };
         long long t0, dt;
 
         fake_dev_mkdir(d);
@@ -129,7 +132,7 @@ static void test_after_timeout(void **state)
         assert_int_equal(xen_channel_wait(d->ctx, NAME, 200), -ETIMEDOUT);
         dt = fake_now_ms() - t0;
         assert_true(dt >= 195);
-        assert_true(dt < 390);
+        assert_true(dt < 1900); /* the timeout, not the link */
         later_join(&l);
         assert_int_equal(xen_channel_wait(d->ctx, NAME, 0), 0);
 }
@@ -141,11 +144,11 @@ static void test_timeouts(void **state)
 
         /* 0: only looks, also without the folder */
         assert_int_equal(xen_channel_wait(d->ctx, NAME, 0), -ETIMEDOUT);
-        assert_true(fake_now_ms() - t0 < 50);
+        assert_true(fake_now_ms() - t0 < 1000);
         t0 = fake_now_ms();
         assert_int_equal(xen_channel_wait(d->ctx, NAME, 120), -ETIMEDOUT);
         assert_true(fake_now_ms() - t0 >= 115);
-        assert_true(fake_now_ms() - t0 < 600);
+        assert_true(fake_now_ms() - t0 < 3000);
 }
 
 /* Other links come and go, and the folder is even replaced: the call must
