@@ -63,18 +63,23 @@ boot() {
 # guest has no systemd): run each installed unit's ExecStart in the background,
 # the way its [Service] says, except the oneshot sync (udev did the coldplug)
 services() {
-  local u x
+  local u
   # /lib is /usr/lib here: each unit once
   for u in $(ls /usr/lib/systemd/system/xen-channel-*.service /lib/systemd/system/xen-channel-*.service 2>/dev/null |
              xargs -r -n1 readlink -f | sort -u); do
     [ -f "$u" ] || continue
     grep -q '^Type=oneshot' "$u" && continue
-    x=$(sed -n 's/^ExecStart=//p' "$u" | head -n 1)
-    [ -n "$x" ] || continue
-    ( exec $x ) < /dev/null >> $E/services.log 2>&1 &
-    echo $! > "$E/pid.${u##*/}"
-    say "started ${u##*/}: $x (pid $!)"
+    start_unit "$u"
   done
+}
+# start_unit FILE: its ExecStart in the background, the pid in $E/pid.<unit>
+start_unit() {
+  local x
+  x=$(sed -n 's/^ExecStart=//p' "$1" | head -n 1)
+  [ -n "$x" ] || return 0
+  ( exec $x ) < /dev/null >> $E/services.log 2>&1 &
+  echo $! > "$E/pid.${1##*/}"
+  say "started ${1##*/}: $x (pid $!)"
 }
 
 # ---------------------------------------------------------------- truth
@@ -245,13 +250,10 @@ latstart() { # MODE NAME
 latstop() { # NAME: the baseline's link stays (its rule runs on add only)
   rm -f /run/udev/rules.d/${rules##*/} "/dev/xen-channel/$1"
   udevadm control --reload
-  local u x
+  # the watch service again, where latstart stopped one
+  local u
   u=$(ls /usr/lib/systemd/system/xen-channel-watch.service /lib/systemd/system/xen-channel-watch.service 2>/dev/null | head -n 1)
-  x=$(sed -n 's/^ExecStart=//p' "$u" 2>/dev/null | head -n 1)
-  if [ -f $E/pid.xen-channel-watch.service ] && [ -n "$x" ]; then
-    ( exec $x ) < /dev/null >> $E/services.log 2>&1 &
-    echo $! > $E/pid.xen-channel-watch.service
-  fi
+  [ -f $E/pid.xen-channel-watch.service ] && [ -n "$u" ] && start_unit "$u"
   echo "project rules back: $rules; runtime rules: $(ls /run/udev/rules.d 2>/dev/null | tr '\n' ' ')"
 }
 status() { # the project's own diagnosis, where the tool has it

@@ -54,8 +54,9 @@ if [ $WARM = 1 ]; then
         # meanwhile waits for them, then finds them cached
         w=$(mktemp -d /tmp/xc-e2e-warm.XXXXXX)
         E2E_CACHE=$CACHE "$HERE/../build.sh" --base "$w/base" > "$w/base.log" 2>&1 &
+        bpid=$!
         "$HERE/root.sh" "$CACHE" > /dev/null; rc=$?
-        wait $! || { cat "$w/base.log"; rc=1; }
+        wait $bpid || { cat "$w/base.log"; rc=1; }
         rm -rf "$w"
         echo "e2e-systemd: warm: rc=$rc in $(( $(date +%s) - T0 ))s"
         exit $rc
