@@ -22,7 +22,6 @@
 #include "rundir.h"
 
 #define LOCK_FILE "lock"
-#define STATE_FILE "state"
 #define NAMES_FILE "names"
 #define RUN_FILE_MAX 65536
 
@@ -286,7 +285,7 @@ int xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map)
         int r;
 
         xc_map_init(map);
-        r = run_load(ctx, run_fd, STATE_FILE, parse_state, map);
+        r = run_load(ctx, run_fd, XC_STATE_FILE, parse_state, map);
         if (r == 0)
                 return 0;
         /* Missing or corrupt: replaying the probe order from the bound set
@@ -303,28 +302,7 @@ int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *
         if (n < 0)
                 return xc_fail(ctx, n, XC_OBJ_NONE, 0, NULL, "cannot format the state: %s",
                                strerror(-n));
-        return run_write(ctx, run_fd, STATE_FILE, buf, (size_t)n);
-}
-
-int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
-                           const bool holds[XC_DEVID_MAX + 1], struct xc_map *map)
-{
-        struct xc_map old;
-        int r;
-
-        r = xc_state_load(ctx, run_fd, map);
-        if (r < 0)
-                return r;
-        old = *map;
-        r = xc_map_update(map, holds);
-        if (r < 0)
-                return xc_fail(ctx, r, XC_OBJ_NONE, 0, NULL, "cannot update the mapping: %s",
-                               strerror(-r));
-        xc_map_follow(ctx, map);
-        if (memcmp(&old, map, sizeof(old)) == 0 &&
-            faccessat(run_fd, STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-                return 0;
-        return xc_state_save(ctx, run_fd, map);
+        return run_write(ctx, run_fd, XC_STATE_FILE, buf, (size_t)n);
 }
 
 /* ---- the names file: "devid slot name" lines ---------------------------- */

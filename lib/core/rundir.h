@@ -42,12 +42,15 @@ void xc_lock_release(struct xc_lock *lock);
  * cannot be opened (then nothing is known from it; not recorded). */
 int xc_run_open_ro(struct xen_channel_ctx *ctx);
 
-/* The state file. Missing or corrupt: the empty map, 0. Unreadable: a
+/* The state file ("devid slot" lines). Missing or corrupt: the empty map, 0. Unreadable: a
  * recorded error (map empty). */
+#define XC_STATE_FILE "state"
 int xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map);
 int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *map);
-/* Under the lock: load the map, bring it in line with the consoles holding
- * slots (xc_consoles.holds), save it if it changed (or was not there). */
+/* Under the lock: load the map, follow a resume (xc_map_follow), bring it in
+ * line with the consoles holding slots (xc_consoles.holds), save it if it
+ * changed (or was not there), marking a hole (xc_resume_mark). In the core
+ * half (follow.c): it talks to xenstore. */
 int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
                            const bool holds[XC_DEVID_MAX + 1], struct xc_map *map);
 

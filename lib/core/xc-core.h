@@ -223,6 +223,11 @@ bool xc_frontend_closed(const char *state);
  * is NOT validated here.
  */
 int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len);
+/* The same for any key of this domain (relative to /local/domain/<domid>,
+ * under 64 bytes), and one bounded write of a short value (under 64 bytes).
+ * Faults are recorded as for names; a missing key is -ENOENT, not recorded. */
+int xc_xs_read_key(struct xen_channel_ctx *ctx, const char *key, char **value, size_t *len);
+int xc_xs_write_key(struct xen_channel_ctx *ctx, const char *key, const char *value);
 /* One entry of device/console, as status shows it. */
 struct xc_xs_console {
         char key[16];      /* the key under device/console ("3") */
@@ -289,15 +294,22 @@ int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid);
 /* Forget devid in the saved state (the console was unbound/removed). */
 int xc_forget(struct xen_channel_ctx *ctx, int devid);
 /*
- * After xc_map_update: if a resume would have moved consoles (holes below
- * them), find out whether one did, and then take its allocation. The only
- * way to see it: open() of an hvc slot with no console behind it fails with
- * ENODEV. The slots the resume would have made live and that map says are
- * empty are opened (nothing else: an empty slot carries no data); when all
- * open, a resume happened. Returns 1 when map was changed, 0 when not
- * (nothing moved, or a slot is empty, or it cannot be told: EACCES).
+ * On a map as it was saved: if a resume would have moved consoles (holes
+ * below them), find out whether one did, and then take its allocation.
+ * A resume happened when the resume mark (XC_RESUME_MARK, written into this
+ * domain's xenstore whenever the state gets a hole: xc_resume_mark) is gone,
+ * and the slots the resume would have made live, which map says are empty,
+ * all open (open() of a slot with no console fails with ENODEV). Neither
+ * alone: a restored domain's xenstore is new, and a tty still held by a
+ * process after its console went makes its slot open. Returns 1 when map
+ * was changed, 0 when not (nothing moved, the mark is there, a slot is
+ * empty, or it cannot be told: EACCES).
  */
 int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map);
+/* Relative to this domain's xenstore folder; guests may write under data/. */
+#define XC_RESUME_MARK "data/xen-channel/resume-mark"
+/* Write the mark (bounded); a failure is said at notice, not recorded. */
+int xc_resume_mark(struct xen_channel_ctx *ctx);
 
 /* ---- links (links.c) and sync (sync.c) ---------------------------------- */
 

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One bounded xenstore read: device/console/<devid>/name.
+ * One bounded xenstore request: the read of device/console/<devid>/name (and
+ * the resume mark's read or write: follow.c).
  *
  * libxenstore has no timeout and retries reads on EINTR, so a xenstored that
  * never answers would hang the caller (for the helper: the udev worker, and
  * boot with it). The request therefore runs in a worker thread and the caller
  * waits for it with a monotonic timed wait. On timeout:
  *
- *  - while the worker is inside xs_read(), it is cancelled and joined. xs.c is
+ *  - while the worker is inside xs_read() (or xs_write(): the same xs_talkv()
+ *    path), it is cancelled and joined. xs.c is
  *    written for cancellation in read_message() (the reply buffers are freed
  *    by cleanup handlers); what it leaves behind is its request mutex locked
  *    and SIGPIPE ignored (xs_talkv has no cleanup handler for those). Our own
@@ -58,8 +60,10 @@ struct xs_job {
         pthread_cond_t cond;
         enum xs_phase phase;
         bool abandoned; /* caller gave up during PHASE_OPEN */
-        bool list;      /* list every console, not one name */
+        bool list;      /* list every console, not one key */
+        bool write;     /* write data to path, not read it */
         char path[64];
+        char data[64]; /* what a write stores: a copy, the caller may be gone */
         /* Results, valid in PHASE_DONE. */
         char *value;
         unsigned int len;
@@ -173,6 +177,12 @@ static void read_cancellable(struct xs_job *job)
         errno = 0;
         if (job->list) {
                 list_consoles(job);
+        } else if (job->write) {
+                if (job->xs->write(job->xsh, XBT_NULL, job->path, job->data,
+                                   strlen(job->data)))
+                        job->value = strdup(""); /* done */
+                else
+                        job->read_errno = errno ? errno : EIO;
         } else {
                 job->value = job->xs->read(job->xsh, XBT_NULL, job->path, &job->len);
                 if (!job->value)
@@ -226,14 +236,14 @@ static void *worker(void *arg)
         return NULL;
 }
 
-static struct xs_job *job_new(int devid)
+static struct xs_job *job_new(const char *path)
 {
         struct xs_job *job = calloc(1, sizeof(*job));
         pthread_condattr_t attr;
 
         if (!job)
                 return NULL;
-        snprintf(job->path, sizeof(job->path), "device/console/%d/name", devid);
+        snprintf(job->path, sizeof(job->path), "%s", path);
         pthread_mutex_init(&job->lock, NULL);
         pthread_condattr_init(&attr);
         /* Monotonic: a clock step at boot must not stretch or cut the bound. */
@@ -325,15 +335,19 @@ static int read_error(int e)
         }
 }
 
-/* Record a failed read of job->path with the sentence a user can act on. */
-static int read_failed(struct xen_channel_ctx *ctx, int devid, const char *key, int r)
+/* Record a failed read (or write) of key with the sentence a user can act
+ * on. */
+static int xs_failed(struct xen_channel_ctx *ctx, int devid, const char *key, bool write,
+                     int r)
 {
+        const char *verb = write ? "write" : "read", *doing = write ? "writing" : "reading";
+
         switch (r) {
         case -ETIMEDOUT:
                 return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
-                               "xenstore did not answer within %d ms (reading %s); is "
+                               "xenstore did not answer within %d ms (%s %s); is "
                                "xenstored running?",
-                               ctx->timeout_ms, key);
+                               ctx->timeout_ms, doing, key);
         case -EHOSTDOWN:
                 return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
                                "cannot connect to xenstore (no xenstored socket, no "
@@ -341,16 +355,23 @@ static int read_failed(struct xen_channel_ctx *ctx, int devid, const char *key, 
         case -EACCES:
         case -EPERM:
                 return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
-                               "xenstore refused to read %s: %s", key, strerror(-r));
+                               "xenstore refused to %s %s: %s", verb, key, strerror(-r));
         case -EIO:
                 return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
-                               "xenstore sent a malformed reply or hung up (reading %s)", key);
+                               "xenstore sent a malformed reply or hung up (%s %s)", doing,
+                               key);
         case -ENOMEM:
                 return xc_fail(ctx, r, XC_OBJ_NONE, devid, key, "out of memory");
         default:
                 return xc_fail(ctx, r, XC_OBJ_XENSTORE, devid, key,
-                               "reading %s from xenstore failed: %s", key, strerror(-r));
+                               "%s %s %s xenstore failed: %s", doing, key,
+                               write ? "in" : "from", strerror(-r));
         }
+}
+
+static int read_failed(struct xen_channel_ctx *ctx, int devid, const char *key, int r)
+{
+        return xs_failed(ctx, devid, key, false, r);
 }
 
 /*
@@ -372,11 +393,14 @@ static int run_job(struct xen_channel_ctx *ctx, struct xs_job *job, int devid)
         }
         clock_gettime(CLOCK_MONOTONIC, &start);
         deadline_after(&deadline, ctx->timeout_ms);
-        dbg(ctx, "xenstore: %s %s (bound %d ms)", job->list ? "list" : "read", job->path,
-            ctx->timeout_ms);
+        dbg(ctx, "xenstore: %s %s (bound %d ms)",
+            job->list    ? "list"
+            : job->write ? "write"
+                         : "read",
+            job->path, ctx->timeout_ms);
         r = start_worker(job, &thread);
         if (r < 0) {
-                r = read_failed(ctx, devid, job->path, r);
+                r = xs_failed(ctx, devid, job->path, job->write, r);
                 job_free(job);
                 return r;
         }
@@ -386,14 +410,14 @@ static int run_job(struct xen_channel_ctx *ctx, struct xs_job *job, int devid)
         if (!finished) {
                 dbg(ctx, "xenstore %s: no answer after %ld us, gave up (%s)", job->path,
                     elapsed_us(&start), detached ? "still connecting" : "cancelled");
-                r = read_failed(ctx, devid, job->path, -ETIMEDOUT);
+                r = xs_failed(ctx, devid, job->path, job->write, -ETIMEDOUT);
                 if (!detached)
                         job_free(job);
                 return r;
         }
         if (job->open_errno) {
                 dbg(ctx, "xenstore: xs_open failed: %s", strerror(job->open_errno));
-                r = read_failed(ctx, devid, job->path, -EHOSTDOWN);
+                r = xs_failed(ctx, devid, job->path, job->write, -EHOSTDOWN);
                 job_free(job);
                 return r;
         }
@@ -402,16 +426,15 @@ static int run_job(struct xen_channel_ctx *ctx, struct xs_job *job, int devid)
         return 0;
 }
 
-int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len)
+/* One key: its value, -ENOENT (not recorded), or a recorded fault. */
+static int read_key(struct xen_channel_ctx *ctx, int devid, const char *key, char **value,
+                    size_t *len)
 {
-        struct xs_job *job;
+        struct xs_job *job = job_new(key);
         int r;
 
-        if (!ctx || !name || !len || !xc_devid_valid(devid))
-                return -EINVAL;
-        job = job_new(devid);
         if (!job)
-                return read_failed(ctx, devid, "a console name", -ENOMEM);
+                return read_failed(ctx, devid, key, -ENOMEM);
         r = run_job(ctx, job, devid);
         if (r < 0)
                 return r;
@@ -420,11 +443,50 @@ int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t 
                 if (r != -ENOENT)
                         r = read_failed(ctx, devid, job->path, r);
         } else {
-                *name = job->value;
+                *value = job->value;
                 *len = job->len;
                 job->value = NULL;
                 r = 0;
         }
+        job_free(job);
+        return r;
+}
+
+int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len)
+{
+        char key[64];
+
+        if (!ctx || !name || !len || !xc_devid_valid(devid))
+                return -EINVAL;
+        snprintf(key, sizeof(key), "device/console/%d/name", devid);
+        return read_key(ctx, devid, key, name, len);
+}
+
+int xc_xs_read_key(struct xen_channel_ctx *ctx, const char *key, char **value, size_t *len)
+{
+        if (!ctx || !key || !value || !len ||
+            strlen(key) >= sizeof(((struct xs_job *)0)->path))
+                return -EINVAL;
+        return read_key(ctx, 0, key, value, len);
+}
+
+int xc_xs_write_key(struct xen_channel_ctx *ctx, const char *key, const char *value)
+{
+        struct xs_job *job;
+        int r;
+
+        if (!ctx || !key || !value || strlen(key) >= sizeof(job->path) ||
+            strlen(value) >= sizeof(job->data))
+                return -EINVAL;
+        job = job_new(key);
+        if (!job)
+                return xs_failed(ctx, 0, key, true, -ENOMEM);
+        job->write = true;
+        snprintf(job->data, sizeof(job->data), "%s", value);
+        r = run_job(ctx, job, 0);
+        if (r < 0)
+                return r;
+        r = job->value ? 0 : xs_failed(ctx, 0, key, true, read_error(job->read_errno));
         job_free(job);
         return r;
 }
@@ -438,11 +500,10 @@ int xc_xs_list_consoles(struct xen_channel_ctx *ctx, struct xc_xs_console **list
                 return -EINVAL;
         *list = NULL;
         *n = 0;
-        job = job_new(0);
+        job = job_new("device/console");
         if (!job)
                 return read_failed(ctx, 0, "device/console", -ENOMEM);
         job->list = true;
-        snprintf(job->path, sizeof(job->path), "device/console");
         r = run_job(ctx, job, 0);
         if (r < 0)
                 return r;

@@ -48,7 +48,7 @@ const struct xc_xs_lib *xc_xs_lib(struct xen_channel_ctx *ctx, int devid)
                 return NULL;
         }
         if (!resolve(dl, &lib.open, "xs_open") || !resolve(dl, &lib.close, "xs_close") ||
-            !resolve(dl, &lib.read, "xs_read") ||
+            !resolve(dl, &lib.read, "xs_read") || !resolve(dl, &lib.write, "xs_write") ||
             !resolve(dl, &lib.directory, "xs_directory") ||
             !resolve(dl, &lib.destroy_postfork, "xs_daemon_destroy_postfork") ||
             !resolve(dl, &lib.watch, "xs_watch") || !resolve(dl, &lib.fileno, "xs_fileno") ||

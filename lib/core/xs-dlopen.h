@@ -16,6 +16,7 @@ struct xc_xs_lib {
         __typeof__(xs_open) *open;
         __typeof__(xs_close) *close;
         __typeof__(xs_read) *read;
+        __typeof__(xs_write) *write;
         __typeof__(xs_directory) *directory;
         __typeof__(xs_daemon_destroy_postfork) *destroy_postfork;
         __typeof__(xs_watch) *watch;

@@ -92,7 +92,11 @@ s0=$(sw); sleep 2; s1=$(sw)
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$WPID/status)
 diag "watch idle: $((s1 - s0)) context switches in 2 s, VmRSS $rss kB, $(ls /proc/$WPID/task | wc -l) threads"
 is "$((s1 - s0))" 0 "watch: idle, it does not wake up"
-touch "$DEV/hvc1"; rm "$DEV/hvc3"          # the resume: console-3 is now behind hvc1
+is "$(xs_peer_read data/xen-channel/resume-mark)" 1 "the hole is marked in this domain's xenstore"
+# the resume: console-3 is now behind hvc1, and the domain's xenstore is a
+# new one (libxl builds it afresh at a restore): no mark
+touch "$DEV/hvc1"; rm "$DEV/hvc3"
+xs_peer_rm data/xen-channel
 xs_peer_write device/console/3/ring-ref 8   # what the frontend rewrites at a resume
 until_link chan.3 ../hvc1
 ok $? "watch: after a resume with a hole below it, console-3's link follows it to hvc1"
@@ -112,5 +116,18 @@ is "$(lnk chan.3)" ../hvc3 "three consoles again: console-3 is hvc3"
 for i in 1 2; do con_del $i; xs_peer_rm device/console/$i; rm "$DEV/hvc$i"; done
 helper sync
 is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "no resume (hvc1 empty): console-3 keeps hvc3"
+# a process still holds the removed console-1's tty: open() of hvc1 works
+# (it reaches the dead console's tty), but the mark says no resume happened
+touch "$DEV/hvc1"
+helper sync
+is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "hvc1 held after its console went (mark there): console-3 keeps hvc3"
+# the same from a state without the mark (an older version wrote it): the
+# empty slot proves there was no resume, and the mark is written then
+xs_peer_rm data/xen-channel; rm "$DEV/hvc1"
+helper sync
+is "$(xs_peer_read data/xen-channel/resume-mark 2>&1)" 1 "no mark, hvc1 empty: the mark is written again"
+touch "$DEV/hvc1"
+helper sync
+is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "then hvc1 held: console-3 keeps hvc3"
 
 done_testing

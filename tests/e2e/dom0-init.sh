@@ -448,13 +448,26 @@ O1=org.example.e2e.one; O2=org.example.e2e.two; O3=org.example.e2e.three; OL=org
 t=$(up)
 ok=1
 evid "s7 guest: links after coldplug: $(gcmd $S 20 links)"
+# A process keeps console-1's tty open through its removal: open() of hvc1
+# then reaches the dead console's tty and succeeds, which must not pass for
+# a resume (the resume mark says none happened).
+evid "s7 guest: $(gcmd $S 20 hold /dev/hvc1)"
 closebe $S 1 "online=0, state=5"
+# the watch's sync drops the closed console's link while it is still bound
+g=$(gcmd $S 40 waitgone $O1 30)
+evid "s7 dom0: closed console-1's backend ($O1) $CLOSED; guest: its link $g"
 xenstore-rm /local/domain/$S/device/console/1
 xenstore-rm /local/domain/0/backend/console/$S/1
-evid "s7 dom0: removed console-1 ($O1): backend closed $CLOSED, then both directories"
-g=$(gcmd $S 40 waitgone $O1 30)
-evid "s7 guest: /dev/xen-channel/$O1 $g"
-evid "s7 guest: links before the save (hole at hvc1): $(gcmd $S 20 links)"
+evid "s7 dom0: removed both directories of console-1"
+l=$(gcmd $S 20 links)
+evid "s7 guest: links before the save (hole at hvc1, its old tty held): $l"
+for w in "$O2=>../hvc2" "$O3=>../hvc3"; do
+  echo "$l" | tr '|' '\n' | grep -q "^$w=>" || { ok=0; evid "s7 FAIL: no $w before the save"; }
+done
+mark=$(xenstore-read /local/domain/$S/data/xen-channel/resume-mark 2>&1)
+evid "s7 dom0: the guest's resume mark in xenstore: $mark"
+[ "$mark" = 1 ] || ok=0
+evid "s7 guest: $(gcmd $S 20 release)"
 evid "s7 guest: status before the save: $(gcmd $S 20 status)"
 mkdir -p /save; mount -t tmpfs -o size=${SAVE_MB}m tmpfs /save
 evid "s7 dom0: free before the save: $(free -m | awk '/^Mem:/{print $4}') MiB (tmpfs /save ${SAVE_MB} MiB)"
@@ -470,6 +483,7 @@ if [ -n "$S" ]; then
   e2e_area $S; startwatch $S; xenstore-write /local/domain/$S/e2e/state ready
   xl unpause e2e-save
   evid "s7 dom0: consoles in xenstore after the restore: $(consoles $S)"
+  evid "s7 dom0: the resume mark in the new domain's xenstore: $(xenstore-read /local/domain/$S/data/xen-channel/resume-mark 2>&1)"
   evid "s7 guest: after the restore: $(gcmd $S 60 hello)"
   # the links are repaired by what the project runs (no uevent comes): wait,
   # bounded, until each remaining link opens (an empty hvc slot gives ENODEV)

@@ -323,6 +323,12 @@ probe() { # MODE TTY NAME: start one kind of reader (debugging aid, E2E_PROBE=1)
   sleep 1
   echo "probe $1 started pid $(cat $E/probe.pid); tty holders: $(holders $2)"
 }
+hold() { # TTY: a process keeps TTY open and never reads it, as an agent
+  # slow to exit after its console went (qemu-ga ignores SIGTERM for 5 s)
+  ( trap '' HUP; exec sleep 600 ) <>"$1" >/dev/null 2>&1 &
+  echo $! > $E/hold.pid; sleep 0.3
+  echo "holding $1: $(holders $1)"
+}
 findname() { # PATTERN: every path in the guest whose name contains PATTERN
   find / \( -path /proc -o -path /sys \) -prune -o -name "*$1*" -print 2>/dev/null | tr '\n' '|'
   echo
@@ -353,6 +359,8 @@ run() {
     truth_start) truth_start ;;
     truth_got) truth_got "$@" ;;
     waitopen) waitopen "$@" ;;
+    hold)     hold "$@" ;;
+    release)  kill $(cat $E/hold.pid) 2>/dev/null; echo "released pid $(cat $E/hold.pid): rc $?" ;;
     latstart) latstart "$@" ;;
     latstop)  latstop "$@" ;;
     status)   status "$@" | tr '\n' '|' ;;

@@ -4,6 +4,7 @@
 #   xs_peer_available real || skip_all "no real xenstored"   # tests/lib/tap.sh
 #   xs_peer_start fake "$tmpdir" --set device/console/1/name=org.example.0
 #   ... run the program under test (XENSTORED_PATH is exported) ...
+#   xs_peer_read KEY               # also xs_peer_write KEY VALUE, xs_peer_rm KEY
 #   xs_peer_count XS_READ          # fake only: requests seen so far, by type
 #   xs_peer_stop                   # also runs at exit; status 0 = clean exit
 #
@@ -143,6 +144,7 @@ xs_peer_start() {
 # bounded in time (a muted peer would block them forever).
 xs_peer_write() { timeout 5 xenstore-write "$1" "$2"; }
 xs_peer_rm() { timeout 5 xenstore-rm "$1"; }
+xs_peer_read() { timeout 5 xenstore-read "$1"; }
 
 # xs_peer_count TYPE: requests of TYPE (XS_READ or READ; `total`) so far.
 xs_peer_count() {
