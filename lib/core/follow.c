@@ -68,9 +68,12 @@ static int mark_request(struct xen_channel_ctx *ctx, bool write)
         return r;
 }
 
-int xc_resume_mark(struct xen_channel_ctx *ctx)
+void xc_mark_hole(struct xen_channel_ctx *ctx, const struct xc_map *map)
 {
-        return mark_request(ctx, true);
+        struct xc_map after;
+
+        if (xc_map_resumed(map, &after) > 0)
+                mark_request(ctx, true);
 }
 
 /* 1: the mark is there; 0: it is not; a negative errno: it cannot be told. */
@@ -129,7 +132,7 @@ int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map)
                  * write that failed) so that a tty held later cannot fool
                  * the check. */
                 if (live == 0 && mark == 0)
-                        xc_resume_mark(ctx);
+                        mark_request(ctx, true);
                 return 0;
         }
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
@@ -145,7 +148,7 @@ int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map)
 int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
                            const bool holds[XC_DEVID_MAX + 1], struct xc_map *map)
 {
-        struct xc_map old, after;
+        struct xc_map old;
         int r;
 
         r = xc_state_load(ctx, run_fd, map);
@@ -162,7 +165,6 @@ int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
         if (memcmp(&old, map, sizeof(old)) == 0 &&
             faccessat(run_fd, XC_STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 return 0;
-        if (xc_map_resumed(map, &after) > 0)
-                xc_resume_mark(ctx); /* a hole: see xc_map_follow */
+        xc_mark_hole(ctx, map);
         return xc_state_save(ctx, run_fd, map);
 }

@@ -49,7 +49,7 @@ int xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map);
 int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *map);
 /* Under the lock: load the map, follow a resume (xc_map_follow), bring it in
  * line with the consoles holding slots (xc_consoles.holds), save it if it
- * changed (or was not there), marking a hole (xc_resume_mark). In the core
+ * changed (or was not there), marking a hole (xc_mark_hole). In the core
  * half (follow.c): it talks to xenstore. */
 int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
                            const bool holds[XC_DEVID_MAX + 1], struct xc_map *map);

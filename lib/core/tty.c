@@ -79,6 +79,7 @@ int xc_forget(struct xen_channel_ctx *ctx, int devid)
         r = xc_state_load(ctx, lock.run_fd, &map);
         if (r == 0 && map.slot[devid] >= 0) {
                 map.slot[devid] = map.rank[devid] = -1;
+                xc_mark_hole(ctx, &map);
                 r = xc_state_save(ctx, lock.run_fd, &map);
         }
         xc_lock_release(&lock);

@@ -297,7 +297,7 @@ int xc_forget(struct xen_channel_ctx *ctx, int devid);
  * On a map as it was saved: if a resume would have moved consoles (holes
  * below them), find out whether one did, and then take its allocation.
  * A resume happened when the resume mark (XC_RESUME_MARK, written into this
- * domain's xenstore whenever the state gets a hole: xc_resume_mark) is gone,
+ * domain's xenstore whenever the state gets a hole: xc_mark_hole) is gone,
  * and the slots the resume would have made live, which map says are empty,
  * all open (open() of a slot with no console fails with ENODEV). Neither
  * alone: a restored domain's xenstore is new, and a tty still held by a
@@ -308,8 +308,9 @@ int xc_forget(struct xen_channel_ctx *ctx, int devid);
 int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map);
 /* Relative to this domain's xenstore folder; guests may write under data/. */
 #define XC_RESUME_MARK "data/xen-channel/resume-mark"
-/* Write the mark (bounded); a failure is said at notice, not recorded. */
-int xc_resume_mark(struct xen_channel_ctx *ctx);
+/* Before saving map: when it has a hole, write the mark (bounded); a
+ * failure is said at notice, not recorded. */
+void xc_mark_hole(struct xen_channel_ctx *ctx, const struct xc_map *map);
 
 /* ---- links (links.c) and sync (sync.c) ---------------------------------- */
 

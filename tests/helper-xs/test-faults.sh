@@ -1,6 +1,7 @@
 #!/bin/bash
 # The helper against a misbehaving xenstore (the fake server's faults), the
-# request budget (1 per export, 0 per link/unlink) and link/unlink.
+# request budget (1 per export, 0 per link/unlink; 1 for an unlink that
+# leaves a hole: the resume mark) and link/unlink.
 #   test-faults.sh HELPER XS_TEST_SERVER XS_SHIM
 . "$(dirname "$0")/helper-lib.sh" "$@"
 
@@ -53,7 +54,10 @@ is "$RC" 0 "unlink: exit 0"
 [ ! -e "$DEV/xen-channel/org.qemu.guest_agent.0" ] &&
     [ ! -L "$DEV/xen-channel/org.qemu.guest_agent.0" ]
 ok $? "unlink: the link is gone"
-is "$(xs_peer_count total)" 1 "unlink makes no xenstore request"
+# console-2 holds hvc2: freeing hvc1 leaves a hole below it, the one case in
+# which unlink talks to xenstore (the resume mark, xen-channel(7))
+is "$(xs_peer_count total)" 2 "unlink leaving a hole makes one xenstore request"
+is "$(xs_peer_count XS_WRITE)" 1 "... an XS_WRITE (the resume mark)"
 is "$(above_debug)" 1 "unlink: one line above debug"
 grep -qxF "xen-channel-helper: notice: console-1: removed link $DEV/xen-channel/org.qemu.guest_agent.0 (was -> ../hvc1)" <<<"$ERR"
 ok $? "unlink: ... the notice of the removal, with the old target"
@@ -100,7 +104,7 @@ link_env bind -v link
 is "$RC" 6 "link into a symlinked xen-channel folder: exit 6"
 [ -z "$(ls -A "$T/elsewhere")" ]
 ok $? "... nothing created behind the symlink"
-is "$(xs_peer_count total)" 1 "no xenstore request after all these link/unlink runs"
+is "$(xs_peer_count total)" 2 "no other xenstore request after all these link/unlink runs"
 
 # --- faults ----------------------------------------------------------------
 # Every fault: exit 4, one clear error line, nothing on stdout, 1 request.
@@ -144,6 +148,25 @@ ok $? "mute server: the error says it timed out after 300 ms"
 ok $? "mute server, --timeout 300: returned in ${MS} ms (< 2000)"
 [ "$MS" -ge 280 ]
 ok $? "mute server, --timeout 300: waited for the bound (${MS} ms >= 280)"
+
+# --- a hole with a mute xenstore: the resume mark's write is bounded -------
+# unlink of console-1 below console-2 frees hvc1, a hole: the helper writes
+# the resume mark (one request, see xen-channel(7)). A xenstore that never
+# answers costs the bound and a notice; the unlink itself is done.
+start_fake --fault mute
+fresh_dirs
+link_env bind link
+printf '1 1\n2 2\n' >"$RUN/state"
+link_env remove -v --timeout 300 unlink
+is "$RC" 0 "a hole, mute xenstore: unlink exits 0"
+[ ! -L "$DEV/xen-channel/org.qemu.guest_agent.0" ]
+ok $? "a hole, mute xenstore: the link is gone"
+is "$(err_lines)" 0 "a hole, mute xenstore: no error line"
+grep -qxF 'xen-channel-helper: notice: the resume mark: xenstore did not answer within 300 ms (writing data/xen-channel/resume-mark); is xenstored running?' <<<"$ERR"
+ok $? "a hole, mute xenstore: a notice says the mark could not be written" "$ERR"
+[ "$MS" -lt 2000 ]
+ok $? "a hole, mute xenstore, --timeout 300: returned in ${MS} ms (< 2000)"
+is "$(tr '\n' ' ' <"$RUN/state")" "2 2 " "a hole, mute xenstore: console-2 keeps hvc2"
 
 # --- no xenstore at all -----------------------------------------------------
 xs_peer_stop >/dev/null 2>&1
