@@ -12,7 +12,9 @@
 #
 # Environment: E2E_CACHE (shared with tests/e2e: default
 #   ${XDG_CACHE_HOME:-$HOME/.cache}/xen-channel-e2e), E2E_TIMEOUT (bound on the
-#   boot and scenarios, default 1500 s), E2E_CPU (Nehalem), E2E_XENEXTRA (smap=0).
+#   boot and scenarios, default 1500 s), E2E_CPU (Nehalem), E2E_XENEXTRA (smap=0),
+#   E2E_SYSTEMD_DEBS (this tree's packages, built beforehand by debs.sh:
+#   scripts/run-tests does it beside the first suite).
 # Exit: 0 all passed, 1 something failed, 77 skipped (prerequisites missing).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -62,6 +64,17 @@ if [ $WARM = 1 ]; then
         exit $rc
 fi
 
+# prebuilt_debs: E2E_SYSTEMD_DEBS (scripts/run-tests builds the packages of
+# this tree there beside the first suite, with a .pending file beside it
+# while it works) holds finished packages; waits for them, bounded. Sets WAITED.
+prebuilt_debs() {
+        local d=${E2E_SYSTEMD_DEBS:-}
+        WAITED=0
+        [ -n "$d" ] && [ "$SRC" = "$(cd "$HERE/../../.." && pwd)" ] || return 1
+        while [ -e "$d.pending" ] && [ $WAITED -lt 900 ]; do sleep 1; WAITED=$((WAITED + 1)); done
+        [ ! -e "$d.pending" ] && [ -s "$d/version" ] && [ -d "$d/v2" ] && [ -d "$d/example" ]
+}
+
 mkdir -p "$OUT" || fail "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd)
 exec 5>"$OUT/.lock"
@@ -84,8 +97,14 @@ rm -f "$OUT"/*.txt "$OUT"/*.log
 # the Debian root (mostly downloads when it is not cached) beside the package build
 "$HERE/root.sh" "$CACHE" > "$OUT/root.entry" 2> "$OUT/root.log" &
 RPID=$!
-"$HERE/debs.sh" "$SRC" "$OUT/debs" 2>&1 | tee "$OUT/debs.log"
-drc=${PIPESTATUS[0]}
+if prebuilt_debs; then
+        rm -rf "$OUT/debs"; cp -a "$E2E_SYSTEMD_DEBS" "$OUT/debs"
+        echo "e2e-systemd: packages built beside the first suite (E2E_SYSTEMD_DEBS), waited ${WAITED}s for them" | tee "$OUT/debs.log"
+        drc=0
+else
+        "$HERE/debs.sh" "$SRC" "$OUT/debs" 2>&1 | tee "$OUT/debs.log"
+        drc=${PIPESTATUS[0]}
+fi
 T1=$(date +%s)
 wait $RPID; rc=$?
 cat "$OUT/root.log"
