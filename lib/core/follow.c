@@ -113,7 +113,7 @@ static int slots_live(struct xen_channel_ctx *ctx, const struct xc_map *map,
         return 1;
 }
 
-int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map)
+int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map, bool rearm)
 {
         struct xc_map after;
         int mark, live;
@@ -131,7 +131,7 @@ int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map)
                  * xenstore (a state from a version without the mark, or a
                  * write that failed) so that a tty held later cannot fool
                  * the check. */
-                if (live == 0 && mark == 0)
+                if (rearm && live == 0 && mark == 0)
                         mark_request(ctx, true);
                 return 0;
         }
@@ -157,7 +157,7 @@ int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
         old = *map;
         /* A resume re-allocates the slots the kernel held then: the saved
          * map, before this update removes or adds anything. */
-        xc_map_follow(ctx, map);
+        xc_map_follow(ctx, map, true);
         r = xc_map_update(map, holds);
         if (r < 0)
                 return xc_fail(ctx, r, XC_OBJ_NONE, 0, NULL, "cannot update the mapping: %s",

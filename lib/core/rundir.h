@@ -42,8 +42,8 @@ void xc_lock_release(struct xc_lock *lock);
  * cannot be opened (then nothing is known from it; not recorded). */
 int xc_run_open_ro(struct xen_channel_ctx *ctx);
 
-/* The state file ("devid slot" lines). Missing or corrupt: the empty map, 0. Unreadable: a
- * recorded error (map empty). */
+/* The state file ("devid slot" lines). Missing or corrupt: the empty map,
+ * 0. Unreadable: a recorded error (map empty). */
 #define XC_STATE_FILE "state"
 int xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map);
 int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *map);

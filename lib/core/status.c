@@ -213,9 +213,10 @@ static int from_run_folder(struct xen_channel_ctx *ctx, struct xc_status *st)
         for (size_t i = 0; i < st->n; i++)
                 if (holds_slot(&st->consoles[i]))
                         holding[st->consoles[i].devid] = true;
+        /* As xc_state_update_locked does: a resume moved the saved slots. */
+        xc_map_follow(ctx, &map, false);
         if (xc_map_update(&map, holding) < 0)
                 xc_map_init(&map); /* a corrupt map: the replay from scratch */
-        xc_map_follow(ctx, &map);
         for (size_t i = 0; i < st->n && r == 0; i++) {
                 struct xc_console_report *c = &st->consoles[i];
                 const struct xc_claim *cl;

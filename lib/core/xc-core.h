@@ -303,9 +303,11 @@ int xc_forget(struct xen_channel_ctx *ctx, int devid);
  * alone: a restored domain's xenstore is new, and a tty still held by a
  * process after its console went makes its slot open. Returns 1 when map
  * was changed, 0 when not (nothing moved, the mark is there, a slot is
- * empty, or it cannot be told: EACCES).
+ * empty, or it cannot be told: EACCES). With rearm, a missing mark is
+ * written when an empty slot proves there was no resume (status, which
+ * only reads, passes false).
  */
-int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map);
+int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map, bool rearm);
 /* Relative to this domain's xenstore folder; guests may write under data/. */
 #define XC_RESUME_MARK "data/xen-channel/resume-mark"
 /* Before saving map: when it has a hole, write the mark (bounded); a

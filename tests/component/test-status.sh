@@ -220,4 +220,32 @@ status
 is "$RC/$(line console-2 | awk '{print $2, $4}')" "8/? unknown" \
         "mute xenstore and no run folder: console-2's name unknown, exit 8 (cannot tell)"
 
+# ---- a hole below a console: the resume check (xen-channel(7)) --------------
+# An hvc slot with a console behind it is a file <dev>/hvcN here (open()
+# works), an empty one is no file.
+xs_peer_stop
+xs_peer_start fake "$T/xs3" || bail "cannot start the fake xenstore again"
+fresh
+con 1 udev chan.a; xs 1 chan.a
+con 2 udev chan.b; xs 2 chan.b
+touch "$DEV/hvc1" "$DEV/hvc2"
+helper sync
+"$XC_MK_TESTBED" --sysfs "$SYS" --remove 1; xs_peer_rm device/console/1
+helper sync
+is "$(xs_peer_read data/xen-channel/resume-mark)" 1 "the hole at hvc1 is marked"
+# hvc1 still opens: a process holds the removed console's tty
+status chan.b
+is "$RC/$(line console-2 | awk '{print $3, $4}')" "0/hvc2 ok" \
+        "hvc1 held, the mark there: console-2 stays on hvc2, ok"
+xs_peer_rm data/xen-channel; rm "$DEV/hvc1"
+status chan.b
+is "$RC/$(line console-2 | awk '{print $3, $4}')" "0/hvc2 ok" "no mark, hvc1 empty: no resume, ok"
+is "$(xs_peer_read data/xen-channel/resume-mark 2>/dev/null || echo none)" none \
+        "status only reads: it writes no mark"
+# a restore: no mark, and console-2 is behind hvc1 now
+touch "$DEV/hvc1"; rm "$DEV/hvc2"
+status chan.b
+is "$RC/$(line console-2 | awk '{print $3, $4}')" "7/hvc1 link-wrong" \
+        "after a resume (no mark, hvc1 live): console-2 on hvc1, its link wrong"
+
 done_testing
