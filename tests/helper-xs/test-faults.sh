@@ -168,6 +168,15 @@ ok $? "a hole, mute xenstore: a notice says the mark could not be written" "$ERR
 ok $? "a hole, mute xenstore, --timeout 300: returned in ${MS} ms (< 2000)"
 is "$(tr '\n' ' ' <"$RUN/state")" "2 2 " "a hole, mute xenstore: console-2 keeps hvc2"
 
+# --- export while the saved state has a hole: one more read, the mark's ----
+start_fake --set data/xen-channel/resume-mark=1
+fresh_dirs
+printf '2 2\n' >"$RUN/state" # console-1 went earlier: a hole at hvc1
+run_helper "$TB" export console-1
+is "$RC/$(sed -n 's/^XEN_CHANNEL_TTY=//p' <<<"$OUT")" 0/hvc1 "export into the hole: exit 0, hvc1"
+is "$(xs_peer_count XS_READ)/$(xs_peer_count total)" 2/2 \
+    "export while a hole is saved: 2 requests, the name and the resume mark (no write)"
+
 # --- no xenstore at all -----------------------------------------------------
 xs_peer_stop >/dev/null 2>&1
 fresh_dirs
