@@ -48,6 +48,8 @@
 #include "xs-dlopen.h"
 
 #define XS_PATH_MAX 160
+/* A key of a single request, and a value it writes (with the NUL). */
+#define XS_KEY_MAX 64
 
 enum xs_phase {
         PHASE_OPEN, /* in xs_open(), not cancellable */
@@ -62,8 +64,8 @@ struct xs_job {
         bool abandoned; /* caller gave up during PHASE_OPEN */
         bool list;      /* list every console, not one key */
         bool write;     /* write data to path, not read it */
-        char path[64];
-        char data[64]; /* what a write stores: a copy, the caller may be gone */
+        char path[XS_KEY_MAX];
+        char data[XS_KEY_MAX]; /* what a write stores: a copy, the caller may be gone */
         /* Results, valid in PHASE_DONE. */
         char *value;
         unsigned int len;
@@ -454,7 +456,7 @@ static int read_key(struct xen_channel_ctx *ctx, int devid, const char *key, cha
 
 int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t *len)
 {
-        char key[64];
+        char key[XS_KEY_MAX];
 
         if (!ctx || !name || !len || !xc_devid_valid(devid))
                 return -EINVAL;
@@ -464,8 +466,7 @@ int xc_xs_read_name(struct xen_channel_ctx *ctx, int devid, char **name, size_t 
 
 int xc_xs_read_key(struct xen_channel_ctx *ctx, const char *key, char **value, size_t *len)
 {
-        if (!ctx || !key || !value || !len ||
-            strlen(key) >= sizeof(((struct xs_job *)0)->path))
+        if (!ctx || !key || !value || !len || strlen(key) >= XS_KEY_MAX)
                 return -EINVAL;
         return read_key(ctx, 0, key, value, len);
 }
@@ -475,8 +476,7 @@ int xc_xs_write_key(struct xen_channel_ctx *ctx, const char *key, const char *va
         struct xs_job *job;
         int r;
 
-        if (!ctx || !key || !value || strlen(key) >= sizeof(job->path) ||
-            strlen(value) >= sizeof(job->data))
+        if (!ctx || !key || !value || strlen(key) >= XS_KEY_MAX || strlen(value) >= XS_KEY_MAX)
                 return -EINVAL;
         job = job_new(key);
         if (!job)
