@@ -11,7 +11,10 @@
  * hangup, or when the link goes away or is pointed elsewhere, CMD gets
  * SIGTERM (SIGKILL after --kill-after) and we exit non-zero: the service
  * manager's restart (Restart= in the unit) brings CMD back on the new tty.
- * When CMD ends on its own we exit with its status.
+ * When CMD ends on its own we exit with its status, except when it died of a
+ * stop signal we passed on: then we die of that signal too, as a shell does,
+ * for systemd counts a stop that ends in exit 128+15 as failed and one that
+ * ends in death by SIGTERM as clean.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,11 +34,14 @@ struct supervisor {
         struct tool *t;
         const char *name;
         struct xen_channel_monitor *mon;
-        int tty;   /* our own fd on the channel: polled, never read */
-        int sigfd; /* SIGCHLD and the signals we forward */
-        pid_t pid; /* CMD */
+        int tty;    /* our own fd on the channel: polled, never read */
+        int sigfd;  /* SIGCHLD and the signals we forward */
+        pid_t pid;  /* CMD */
+        int status; /* CMD's wait status, once reaped */
         int kill_ms;
         sigset_t saved_mask; /* restored in CMD */
+        sigset_t received;   /* the signals we passed on to CMD */
+        int die_sig;         /* the one CMD died of by itself, to die of too */
 };
 
 static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP };
@@ -88,6 +94,7 @@ static int take_signals(struct supervisor *s)
 {
         sigset_t mask;
 
+        sigemptyset(&s->received);
         sigemptyset(&mask);
         sigaddset(&mask, SIGCHLD);
         for (size_t i = 0; i < G_N_ELEMENTS(forwarded); i++)
@@ -130,7 +137,32 @@ static int reap(struct supervisor *s)
         if (r != s->pid)
                 return -1;
         s->pid = 0;
+        s->status = status;
         return status_code(status);
+}
+
+/* The signal CMD died of when it is one we passed on to it, else 0. */
+static int stop_signal(const struct supervisor *s)
+{
+        if (!WIFSIGNALED(s->status) || !sigismember(&s->received, WTERMSIG(s->status)))
+                return 0;
+        return WTERMSIG(s->status);
+}
+
+/* End as CMD did: die of sig with its default action. The signal is still
+ * blocked (sigfd takes it), so it is raised first and delivered when
+ * unblocked. Returns only if sig did not end us. */
+static int die_of(int sig)
+{
+        sigset_t one;
+
+        fflush(NULL);
+        signal(sig, SIG_DFL);
+        raise(sig);
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        sigprocmask(SIG_UNBLOCK, &one, NULL);
+        return 128 + sig;
 }
 
 /* Read the pending signals: forward the ones for CMD, note SIGCHLD. */
@@ -139,8 +171,10 @@ static void take_pending(struct supervisor *s)
         struct signalfd_siginfo si;
 
         while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-                if (si.ssi_signo != SIGCHLD && s->pid > 0)
+                if (si.ssi_signo != SIGCHLD && s->pid > 0) {
+                        sigaddset(&s->received, (int)si.ssi_signo);
                         kill(s->pid, (int)si.ssi_signo);
+                }
 }
 
 /* SIGTERM, then SIGKILL when CMD is still there after kill_ms. */
@@ -218,8 +252,13 @@ static int watch(struct supervisor *s, const char *cmd)
                 if (pfd[0].revents) {
                         take_pending(s);
                         r = reap(s);
-                        if (r >= 0)
+                        /* Only CMD's own end passes a stop signal on: after
+                         * a hangup we end CMD ourselves and exit non-zero,
+                         * for Restart= to act. */
+                        if (r >= 0) {
+                                s->die_sig = stop_signal(s);
                                 return r;
+                        }
                 }
                 r = trouble(s, &pfd[1], &pfd[2], &why);
                 if (r >= 0) {
@@ -293,7 +332,8 @@ int cmd_supervise(struct tool *t, int argc, char **argv)
                        "and exit non-zero, for the\nservice manager to start it again "
                        "(Restart=). Exit status: CMD's when it ends\nby itself, 6 after a "
                        "hangup or a changed link, 4 when the channel is absent\nor gone, "
-                       "5 when it cannot be opened.",
+                       "5 when it cannot be opened. When CMD dies of a signal passed\non "
+                       "(SIGTERM, SIGINT, SIGHUP), supervise dies of it too.",
                        entries, &argc, &argv, 1, 1);
         if (r >= 0)
                 return r;
@@ -331,5 +371,7 @@ int cmd_supervise(struct tool *t, int argc, char **argv)
         if (s.tty >= 0)
                 close(s.tty);
         xen_channel_monitor_free(s.mon);
+        if (s.die_sig)
+                return die_of(s.die_sig);
         return r;
 }

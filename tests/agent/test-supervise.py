@@ -177,4 +177,59 @@ def test_sigterm_forwarded():
     os.close(master)
 
 
+# systemd.service(5), SuccessExitStatus=: besides what it lists, a service
+# ended cleanly when its main process exited 0 or died of one of these.
+SYSTEMD_CLEAN_SIGNALS = (signal.SIGHUP, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE)
+
+
+def systemd_clean(returncode):
+    """systemd's verdict on a wait status (Popen's returncode)."""
+    if returncode < 0:
+        return -returncode in SYSTEMD_CLEAN_SIGNALS
+    return returncode == 0
+
+
+def stopped_by(sig, body):
+    """Run a CMD doing body under supervise, send sig to supervise once CMD
+    is up (body writes its pid, after its trap): supervise's returncode
+    (negative: the signal it died of)."""
+    master = channel()
+    p = start("sh", "-c", body)
+    pid = agent_pid()
+    p.send_signal(sig)
+    code, err = finish(p)
+    assert gone(pid), f"CMD (pid {pid}) outlived supervise"
+    os.close(master)
+    return code, err
+
+
+def test_stop_signal_matrix():
+    """A stop signal CMD dies of, supervise dies of too (what systemd calls a
+    clean stop); a status CMD exits with in answer is passed on as it is."""
+    up = f"echo $$ > {TMP}/pid"
+    loop = f"{up}; while :; do sleep 0.05; done"
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        name = sig.name
+        cases = (("dies of it", f"{up}; exec sleep 60", -sig, True),
+                 ("traps it, exits 0", f"trap 'exit 0' {name[3:]}; {loop}", 0, True),
+                 ("traps it, exits 3", f"trap 'exit 3' {name[3:]}; {loop}", 3, False))
+        for what, body, want, clean in cases:
+            code, err = stopped_by(sig, body)
+            assert (code, systemd_clean(code)) == (want, clean), \
+                f"{name} to supervise, CMD {what}: returncode {code} (systemd: " \
+                f"{'clean' if systemd_clean(code) else 'failed'}), want {want}; {err!r}"
+
+
+def test_hangup_exit_survives_a_stop_signal_death():
+    """After a hangup supervise ends CMD itself: it exits 6, though CMD died
+    of SIGTERM, so that Restart= brings CMD back."""
+    master = channel()
+    p = start("sh", "-c", f"echo $$ > {TMP}/pid; exec sleep 60")
+    pid = agent_pid()
+    ptychannel.hangup(DEV, 3, master)
+    code, err = finish(p)
+    assert code == 6 and not systemd_clean(code), (code, err)
+    assert gone(pid)
+
+
 sys.exit(taplib.run(globals()))
