@@ -26,7 +26,8 @@ G_BEGIN_DECLS
 /*
  * Wait for <dev_dir>/xen-channel/<name> to exist, as xen_channel_wait():
  * timeout_ms -1 forever, 0 only look. The ctx is referenced until the
- * callback has run.
+ * callback has run. A NULL ctx or name is reported to the callback as
+ * G_IO_ERROR_INVALID_ARGUMENT, as xen_channel_wait() returns -EINVAL.
  */
 void xen_channel_wait_async(struct xen_channel_ctx *ctx, const gchar *name, gint timeout_ms,
                             GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -82,12 +83,13 @@ XenChannelWatch *xen_channel_watch_new(struct xen_channel_ctx *ctx, const gchar 
  * Safe to call from inside the callbacks (inside disconnected() the fd is
  * closed once, when the callback returns). */
 void xen_channel_watch_free(XenChannelWatch *watch);
-/* The current fd, or -1 while not connected. */
+/* The current fd, or -1 while not connected. A NULL watch is a programming
+ * error: g_return_val_if_fail() warns and -1 is returned. */
 gint xen_channel_watch_get_fd(XenChannelWatch *watch);
 /* Drop the current connection (e.g. the agent read EOF/EIO, or the peer
  * broke the protocol): disconnected() runs now, and the channel is reopened
  * as after a hangup. Nothing happens while not connected, nor from inside
- * disconnected(). */
+ * disconnected(), nor (after a g_return_if_fail() warning) for a NULL watch. */
 void xen_channel_watch_disconnect(XenChannelWatch *watch);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(XenChannelWatch, xen_channel_watch_free)

@@ -233,11 +233,13 @@ XCG_EXPORT void xen_channel_watch_free(XenChannelWatch *w)
 
 XCG_EXPORT gint xen_channel_watch_get_fd(XenChannelWatch *w)
 {
+        g_return_val_if_fail(w != NULL, -1);
         return w->fd;
 }
 
 XCG_EXPORT void xen_channel_watch_disconnect(XenChannelWatch *w)
 {
+        g_return_if_fail(w != NULL);
         if (w->freed || w->fd < 0 || w->disconnecting)
                 return;
         w->refs++;

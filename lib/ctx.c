@@ -56,8 +56,11 @@ XC_EXPORT int xen_channel_ctx_new(struct xen_channel_ctx **ret)
         /* Not calloc(): zeroing the error record's two path-sized buffers
          * touched 8 KiB (three pages) that most runs never write; an empty
          * string in each is all a reader needs. */
-        struct xen_channel_ctx *ctx = malloc(sizeof(*ctx));
+        struct xen_channel_ctx *ctx;
 
+        if (!ret)
+                return -EINVAL;
+        ctx = malloc(sizeof(*ctx));
         if (!ctx)
                 return -ENOMEM;
         memset(ctx, 0, offsetof(struct xen_channel_ctx, error));
@@ -102,18 +105,23 @@ XC_EXPORT struct xen_channel_ctx *xen_channel_ctx_unref(struct xen_channel_ctx *
 XC_EXPORT void xen_channel_ctx_set_log_fn(struct xen_channel_ctx *ctx, xen_channel_log_fn fn,
                                           void *userdata)
 {
+        /* void: a NULL ctx has nothing to set (libxenchannel(3)). */
+        if (!ctx)
+                return;
         ctx->log_fn = fn;
         ctx->log_data = userdata;
 }
 
 XC_EXPORT void xen_channel_ctx_set_log_priority(struct xen_channel_ctx *ctx, int priority)
 {
+        if (!ctx)
+                return;
         ctx->log_priority = priority;
 }
 
 XC_EXPORT int xen_channel_ctx_get_log_priority(const struct xen_channel_ctx *ctx)
 {
-        return ctx->log_priority;
+        return ctx ? ctx->log_priority : -EINVAL;
 }
 
 /*
@@ -142,22 +150,22 @@ static int set_root(char **slot, const char *dir)
 
 XC_EXPORT int xen_channel_ctx_set_dev_dir(struct xen_channel_ctx *ctx, const char *dir)
 {
-        return set_root(&ctx->dev_dir, dir);
+        return ctx ? set_root(&ctx->dev_dir, dir) : -EINVAL;
 }
 
 XC_EXPORT const char *xen_channel_ctx_get_dev_dir(const struct xen_channel_ctx *ctx)
 {
-        return ctx->dev_dir;
+        return ctx ? ctx->dev_dir : NULL;
 }
 
 XC_EXPORT int xen_channel_ctx_set_run_dir(struct xen_channel_ctx *ctx, const char *dir)
 {
-        return set_root(&ctx->run_dir, dir);
+        return ctx ? set_root(&ctx->run_dir, dir) : -EINVAL;
 }
 
 XC_EXPORT const char *xen_channel_ctx_get_run_dir(const struct xen_channel_ctx *ctx)
 {
-        return ctx->run_dir;
+        return ctx ? ctx->run_dir : NULL;
 }
 
 int xc_ctx_log_env(const struct xen_channel_ctx *ctx)

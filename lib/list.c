@@ -148,6 +148,8 @@ XC_EXPORT int xen_channel_list(struct xen_channel_ctx *ctx, struct xen_channel_i
         DIR *dir;
         int r;
 
+        if (!ctx || !list || !n)
+                return -EINVAL;
         *list = NULL;
         *n = 0;
         r = xc_link_dir_path(ctx, path, sizeof(path));

@@ -152,6 +152,9 @@ XC_EXPORT int xen_channel_reopen(struct xen_channel_ctx *ctx, const char *name, 
         long long deadline = xc_deadline(timeout_ms);
         int backoff = 10, r;
 
+        /* Checked before *fd is closed: a call that cannot work changes nothing. */
+        if (!ctx || !name || !fd)
+                return -EINVAL;
         if (*fd >= 0)
                 close(*fd);
         *fd = -1;

@@ -54,6 +54,8 @@ static int check_name(struct xen_channel_ctx *ctx, const char *name)
         enum xen_channel_name_verdict v;
         size_t len;
 
+        if (!ctx)
+                return -EINVAL;
         if (!name) {
                 err(ctx, "no channel name given");
                 return -EINVAL;
@@ -140,6 +142,8 @@ XC_EXPORT int xen_channel_monitor_new(struct xen_channel_ctx *ctx, const char *n
         struct xen_channel_monitor *mon;
         int fd, r;
 
+        if (!ret)
+                return -EINVAL;
         r = check_name(ctx, name);
         if (r < 0)
                 return r;
@@ -179,12 +183,12 @@ XC_EXPORT void xen_channel_monitor_free(struct xen_channel_monitor *mon)
 
 XC_EXPORT int xen_channel_monitor_get_fd(const struct xen_channel_monitor *mon)
 {
-        return mon->fd;
+        return mon ? mon->fd : -EINVAL;
 }
 
 XC_EXPORT const char *xen_channel_monitor_get_path(const struct xen_channel_monitor *mon)
 {
-        return mon->link_path;
+        return mon ? mon->link_path : NULL;
 }
 
 /* Read every pending event; forget the folder watch when it is gone. */
@@ -228,6 +232,8 @@ XC_EXPORT int xen_channel_monitor_process(struct xen_channel_monitor *mon)
         ssize_t len;
         int r, state;
 
+        if (!mon)
+                return -EINVAL;
         r = drain(mon);
         if (r < 0)
                 return r;
