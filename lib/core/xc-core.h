@@ -88,12 +88,24 @@ void xc_log_error(struct xen_channel_ctx *ctx);
 /* ---- text: one wording, one escaping (text.c) --------------------------- */
 
 /*
- * For a log line: the first len bytes of s (NULs included) as C-like text
- * with no control characters, quotes or non-ASCII bytes left raw ("\n",
- * "\x01", "\""). Output longer than size - 1 is cut at a whole escape and
- * ends in "...". Returns buf.
+ * For a log line or a terminal: the first len bytes of s (NULs included) as
+ * C-like text with no control characters, quotes or non-ASCII bytes left
+ * raw ("\n", "\x01", "\""). Output longer than size - 1 is cut at a whole
+ * escape and ends in "...". Returns buf. Every byte from outside (xenstore,
+ * link targets, udev properties, paths) that a command prints goes through
+ * this or xc_escape_for_json.
  */
 char *xc_escape_for_log(const char *s, size_t len, char *buf, size_t size);
+/* XC_ESCAPED_MAX(len) bytes always hold the escaping of len bytes whole. */
+#define XC_ESCAPED_MAX(len) (6 * (len) + 1)
+/*
+ * For a JSON string, between its quotes: the same escaping, spelt for JSON.
+ * Valid UTF-8 is kept, but C0, DEL and C1 (U+0080..U+009F, which a terminal
+ * may act on) become "\u00XX", and each byte that starts no valid UTF-8
+ * sequence (overlong, surrogate, cut, a raw 0x80..0xff) becomes "\ufffd",
+ * so the output is valid UTF-8 and valid JSON. Cut as xc_escape_for_log.
+ */
+char *xc_escape_for_json(const char *s, size_t len, char *buf, size_t size);
 /*
  * As systemd escapes one path component (systemd-escape, unit_name_escape):
  * keeps [A-Za-z0-9:_.] (but a leading "."), turns every other byte into
