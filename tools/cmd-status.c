@@ -31,6 +31,22 @@ static char *link_path(struct tool *t, const char *name)
         return g_strdup(path);
 }
 
+/* Bytes from outside (xenstore, link targets, udev, paths, the kernel) as a
+ * terminal may see them: the core's one escaping. */
+static char *esc(const char *s)
+{
+        size_t len = strlen(s);
+
+        return xc_escape_for_log(s, len, g_malloc(XC_ESCAPED_MAX(len)), XC_ESCAPED_MAX(len));
+}
+
+static char *shown_link_path(struct tool *t, const char *name)
+{
+        g_autofree char *path = link_path(t, name);
+
+        return esc(path);
+}
+
 static const char *kernel(void)
 {
         static struct utsname u;
@@ -70,12 +86,13 @@ static void hint_backend(struct tool *t, GString *h, const struct xc_console_rep
                                        "re-creates it",
                                        xc_xenbus_state_name(s), s);
                 if (c->has_link) {
-                        g_autofree char *p = link_path(t, c->name);
+                        g_autofree char *p = shown_link_path(t, c->name);
+                        g_autofree char *target = esc(c->link);
 
                         g_string_append_printf(h,
                                                "; its stale link %s -> %s remains: run "
                                                "'xen-channel-helper sync' as root",
-                                               p, c->link);
+                                               p, target);
                 }
         } else {
                 g_string_append_printf(h,
@@ -90,12 +107,14 @@ static char *hint(struct tool *t, const struct xc_status *st,
                   const struct xc_console_report *c)
 {
         g_autoptr(GString) h = g_string_new(NULL);
-        g_autofree char *path = c->name ? link_path(t, c->name) : NULL;
-        char esc[XC_REJECTION_MAX];
+        g_autofree char *path = c->name ? shown_link_path(t, c->name) : NULL;
+        g_autofree char *target = esc(c->link);
+        g_autofree char *release = esc(kernel());
+        char rejection[XC_REJECTION_MAX];
 
         switch (c->verdict) {
         case XC_VERDICT_OK:
-                g_string_append_printf(h, "%s -> %s", path, c->link);
+                g_string_append_printf(h, "%s -> %s", path, target);
                 break;
         case XC_VERDICT_BAD_DEVID:
                 hint_bad_devid(h, c);
@@ -114,7 +133,7 @@ static char *hint(struct tool *t, const struct xc_status *st,
                         "\"probe of console-%d failed\"); kernel %s: kernels with "
                         "fe415186b43d (2021) but without ef5dd8ec88ac (2023) fail "
                         "every secondary console with error -2: update the kernel",
-                        c->devid, kernel());
+                        c->devid, release);
                 break;
         case XC_VERDICT_PLAIN:
                 g_string_append(h, "not a channel (no name in xenstore): nothing to do");
@@ -128,7 +147,7 @@ static char *hint(struct tool *t, const struct xc_status *st,
                                        "%s; the host must give it a valid name (see "
                                        "xen-channel(7))",
                                        xc_name_rejection(c->name, c->name_len, c->name_verdict,
-                                                         esc, sizeof(esc)));
+                                                         rejection, sizeof(rejection)));
                 break;
         case XC_VERDICT_NAME_TAKEN:
                 g_string_append_printf(h,
@@ -145,6 +164,14 @@ static char *hint(struct tool *t, const struct xc_status *st,
                                        "hvc0..hvc%d exist): remove other consoles",
                                        c->slot, XC_HVC_TTYS - 1);
                 break;
+        case XC_VERDICT_LINK_BLOCKED:
+                g_string_append_printf(
+                        h,
+                        "%s is not a link: the helper never removes what is not "
+                        "its own; remove it, then run 'xen-channel-helper "
+                        "sync' as root",
+                        path);
+                break;
         case XC_VERDICT_LINK_MISSING:
                 g_string_append_printf(h, "no link %s: run 'xen-channel-helper sync' as root",
                                        path);
@@ -153,7 +180,7 @@ static char *hint(struct tool *t, const struct xc_status *st,
                 g_string_append_printf(h,
                                        "%s -> %s, but the console is hvc%d: run "
                                        "'xen-channel-helper sync' as root",
-                                       path, c->link, c->slot);
+                                       path, target, c->slot);
                 break;
         case XC_VERDICT_UDEV_MISSING:
                 g_string_append_printf(
@@ -218,10 +245,25 @@ static void print_text(struct tool *t, const struct xc_status *st, const char *n
 
 /* ---- JSON ----------------------------------------------------------------- */
 
+/* A JSON string in the core's one escaping (C0, DEL and C1 as \u00XX). */
+static void json_string_len(GString *out, const char *s, size_t len)
+{
+        g_autofree char *buf = g_malloc(XC_ESCAPED_MAX(len));
+
+        g_string_append_c(out, '"');
+        g_string_append(out, xc_escape_for_json(s, len, buf, XC_ESCAPED_MAX(len)));
+        g_string_append_c(out, '"');
+}
+
+static void json_string(GString *out, const char *s)
+{
+        json_string_len(out, s, strlen(s));
+}
+
 static void json_str_or_null(GString *out, const char *s)
 {
         if (s)
-                tool_json_string(out, s);
+                json_string(out, s);
         else
                 g_string_append(out, "null");
 }
@@ -252,9 +294,9 @@ static void json_udev(GString *out, const struct xc_console_report *c)
                 g_autofree char *v = g_strndup(eq + 1, (gsize)(nl - eq - 1));
 
                 g_string_append(out, first ? "" : ", ");
-                tool_json_string(out, k);
+                json_string(out, k);
                 g_string_append(out, ": ");
-                tool_json_string(out, v);
+                json_string(out, v);
                 first = false;
                 p = nl + 1;
         }
@@ -271,7 +313,10 @@ static void json_console(struct tool *t, GString *out, const struct xc_status *s
 
         g_string_append_printf(out, "{\"devid\": %d, \"device\": \"console-%d\", \"name\": ",
                                c->devid, c->devid);
-        json_str_or_null(out, c->name);
+        if (c->name)
+                json_string_len(out, c->name, c->name_len);
+        else
+                g_string_append(out, "null");
         g_string_append(out, ", \"name_source\": ");
         json_str_or_null(out, c->name ? sources[c->name_source] : NULL);
         g_string_append(out, ", \"name_reason\": ");
@@ -307,9 +352,9 @@ static void json_console(struct tool *t, GString *out, const struct xc_status *s
         g_string_append(out, "},\n    \"udev\": ");
         json_udev(out, c);
         g_string_append(out, ",\n    \"verdict\": ");
-        tool_json_string(out, xc_verdict_id(c->verdict));
+        json_string(out, xc_verdict_id(c->verdict));
         g_string_append(out, ", \"hint\": ");
-        tool_json_string(out, h);
+        json_string(out, h);
         g_string_append_c(out, '}');
 }
 
@@ -318,10 +363,10 @@ static void print_json(struct tool *t, const struct xc_status *st, const char *n
         g_autoptr(GString) out = g_string_new("{\"version\": 1, \"kernel\": ");
         bool first = true;
 
-        tool_json_string(out, kernel());
+        json_string(out, kernel());
         g_string_append_printf(out,
                                ", \"ok\": %s, \"xenstore_error\": ", ok ? "true" : "false");
-        json_str_or_null(out, st->xs_error ? xc_last_error(t->ctx)->text : NULL);
+        json_str_or_null(out, st->xs_error ? st->xs_fault.text : NULL);
         g_string_append(out, ",\n  \"consoles\": [");
         for (size_t i = 0; i < st->n; i++) {
                 if (!shown(&st->consoles[i], name))
@@ -338,11 +383,11 @@ static void print_json(struct tool *t, const struct xc_status *st, const char *n
                 if (name && strcmp(name, st->orphans[i].name))
                         continue;
                 g_string_append(out, first ? "\n  {\"path\": " : ",\n  {\"path\": ");
-                tool_json_string(out, path);
+                json_string(out, path);
                 g_string_append(out, ", \"target\": ");
-                tool_json_string(out, st->orphans[i].link);
+                json_string(out, st->orphans[i].link);
                 g_string_append(out, ", \"verdict\": \"link-orphaned\", \"hint\": ");
-                tool_json_string(out, orphan_hint);
+                json_string(out, orphan_hint);
                 g_string_append_c(out, '}');
                 first = false;
         }
@@ -356,11 +401,12 @@ static void print_json(struct tool *t, const struct xc_status *st, const char *n
  * is not (it is what "unknown" says). */
 static void say_xenstore(struct tool *t, const struct xc_status *st)
 {
+        g_autofree char *text = esc(st->xs_fault.text);
         int e = st->xs_error;
 
         if (!e || (geteuid() != 0 && (e == -EHOSTDOWN || e == -EACCES || e == -EPERM)))
                 return;
-        tool_error(t, "xenstore: %s", xc_last_error(t->ctx)->text);
+        tool_error(t, "xenstore: %s", text);
 }
 
 /* 0 all right; 7 a problem; 8 something unknown; 4 NAME carried by nothing. */
@@ -412,7 +458,9 @@ int cmd_status(struct tool *t, int argc, char **argv)
                 return EXIT_BAD_NAME;
         r = xc_status_collect(t->ctx, &st);
         if (r < 0) {
-                tool_error(t, "cannot gather the status: %s", g_strerror(-r));
+                g_autofree char *text = esc(xc_last_error(t->ctx)->text);
+
+                tool_error(t, "cannot gather the status: %s", text);
                 return EXIT_FAIL;
         }
         say_xenstore(t, &st);

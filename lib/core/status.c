@@ -31,6 +31,7 @@ static const char *const verdict_ids[] = {
         [XC_VERDICT_NAME_TAKEN] = "name-taken",
         [XC_VERDICT_BACKEND] = "backend-not-connected",
         [XC_VERDICT_NO_TTY] = "no-tty",
+        [XC_VERDICT_LINK_BLOCKED] = "link-blocked",
         [XC_VERDICT_LINK_MISSING] = "link-missing",
         [XC_VERDICT_LINK_WRONG] = "link-wrong",
         [XC_VERDICT_UDEV_MISSING] = "udev-missing",
@@ -86,8 +87,11 @@ static int from_xenstore(struct xen_channel_ctx *ctx, struct xc_status *st)
         int r = xc_xs_list_consoles(ctx, &list, &n);
 
         st->xs_error = r;
-        if (r < 0)
-                return 0; /* unknown, not fatal: recorded for the front end */
+        if (r < 0) {
+                /* Unknown, not fatal; later calls may record other faults. */
+                st->xs_fault = *xc_last_error(ctx);
+                return 0;
+        }
         for (size_t i = 0; i < n && r == 0; i++) {
                 struct xc_console_report *c;
 
@@ -146,8 +150,13 @@ static int from_sysfs(struct xen_channel_ctx *ctx, struct xc_status *st)
         int r = 0;
 
         dir = opendir(XEN_BUS_DEVICES);
-        if (!dir)
-                return errno == ENOENT ? 0 : -errno;
+        if (!dir) {
+                r = -errno;
+                return r == -ENOENT
+                               ? 0
+                               : xc_fail(ctx, r, XC_OBJ_SYSFS, 0, XEN_BUS_DEVICES,
+                                         "cannot list %s: %s", XEN_BUS_DEVICES, strerror(-r));
+        }
         udev = udev_new();
         if (!udev) {
                 closedir(dir);
@@ -187,17 +196,12 @@ static int from_sysfs(struct xen_channel_ctx *ctx, struct xc_status *st)
 
 /* ---- the run folder: the mapping and the names ---------------------------- */
 
-static bool holds_slot(const struct xc_console_report *c)
-{
-        return c->bound && xc_devid_valid(c->devid) && c->fe_state != XC_XENBUS_CLOSING &&
-               c->fe_state != XC_XENBUS_CLOSED;
-}
-
 /* The slots as the helper would work them out now (without saving them),
- * and the names the helper recorded, for a user who cannot read xenstore. */
-static int from_run_folder(struct xen_channel_ctx *ctx, struct xc_status *st)
+ * from the consoles it counts (cons), and the names the helper recorded,
+ * for a user who cannot read xenstore. */
+static int from_run_folder(struct xen_channel_ctx *ctx, struct xc_status *st,
+                           const struct xc_consoles *cons)
 {
-        bool holding[XC_DEVID_MAX + 1] = { false };
         struct xc_claims claims;
         struct xc_map map;
         int run_fd = xc_run_open_ro(ctx);
@@ -210,12 +214,9 @@ static int from_run_folder(struct xen_channel_ctx *ctx, struct xc_status *st)
                 xc_claims_load(ctx, run_fd, &claims);
                 close(run_fd);
         }
-        for (size_t i = 0; i < st->n; i++)
-                if (holds_slot(&st->consoles[i]))
-                        holding[st->consoles[i].devid] = true;
         /* As xc_state_update_locked does: a resume moved the saved slots. */
         xc_map_follow(ctx, &map, false);
-        if (xc_map_update(&map, holding) < 0)
+        if (xc_map_update(&map, cons->holds) < 0)
                 xc_map_init(&map); /* a corrupt map: the replay from scratch */
         for (size_t i = 0; i < st->n && r == 0; i++) {
                 struct xc_console_report *c = &st->consoles[i];
@@ -261,6 +262,8 @@ static void read_link(int link_fd, const char *name, struct xc_console_report *c
 
         c->has_link = n >= 0;
         c->link[n >= 0 ? n : 0] = '\0';
+        /* EINVAL: there, but not a symlink; the helper never removes it. */
+        c->link_blocked = link_fd >= 0 && n < 0 && errno == EINVAL;
 }
 
 /* Links to ../hvcN whose name no console carries. */
@@ -357,6 +360,8 @@ static enum xc_verdict judge(const struct xc_status *st, struct xc_console_repor
                 return XC_VERDICT_BACKEND;
         if (c->slot >= XC_HVC_TTYS)
                 return XC_VERDICT_NO_TTY;
+        if (c->link_blocked)
+                return XC_VERDICT_LINK_BLOCKED;
         if (!c->has_link)
                 return XC_VERDICT_LINK_MISSING;
         snprintf(want, sizeof(want), "../hvc%d", c->slot);
@@ -373,8 +378,19 @@ static int by_devid(const void *a, const void *b)
                ((const struct xc_console_report *)b)->devid;
 }
 
+/* A failure of collect: recorded (memory is the one fault not recorded
+ * where it happened), and nothing runs after it. */
+static int collect_failed(struct xen_channel_ctx *ctx, struct xc_status *st, int r)
+{
+        xc_status_free(st);
+        if (r == -ENOMEM)
+                xc_fail(ctx, r, XC_OBJ_NONE, 0, NULL, "out of memory");
+        return r;
+}
+
 int xc_status_collect(struct xen_channel_ctx *ctx, struct xc_status *st)
 {
+        struct xc_consoles cons;
         int link_fd, r;
 
         memset(st, 0, sizeof(*st));
@@ -382,13 +398,13 @@ int xc_status_collect(struct xen_channel_ctx *ctx, struct xc_status *st)
         if (r == 0)
                 r = from_sysfs(ctx, st);
         if (r == 0)
-                r = from_run_folder(ctx, st);
+                r = xc_consoles_scan(ctx, &cons);
+        if (r == 0)
+                r = from_run_folder(ctx, st, &cons);
         for (size_t i = 0; r == 0 && i < st->n; i++)
                 r = name_from_udev(&st->consoles[i]);
-        if (r < 0) {
-                xc_status_free(st);
-                return r;
-        }
+        if (r < 0)
+                return collect_failed(ctx, st, r);
         qsort(st->consoles, st->n, sizeof(st->consoles[0]), by_devid);
         link_fd = xc_link_dir_open(ctx, false);
         for (size_t i = 0; i < st->n; i++) {
@@ -402,9 +418,7 @@ int xc_status_collect(struct xen_channel_ctx *ctx, struct xc_status *st)
         r = orphans(link_fd, st);
         if (link_fd >= 0)
                 close(link_fd);
-        if (r < 0)
-                xc_status_free(st);
-        return r;
+        return r < 0 ? collect_failed(ctx, st, r) : 0;
 }
 
 void xc_status_free(struct xc_status *st)

@@ -377,9 +377,10 @@ enum xc_verdict {
         XC_VERDICT_PLAIN,      /* no name: not a channel */
         XC_VERDICT_UNKNOWN,    /* the name cannot be known (xenstore unreadable) */
         XC_VERDICT_NAME_REJECTED,
-        XC_VERDICT_NAME_TAKEN, /* a lower devid carries the name */
-        XC_VERDICT_BACKEND,    /* closed (no slot), or still connecting */
-        XC_VERDICT_NO_TTY,     /* slot 8 or more */
+        XC_VERDICT_NAME_TAKEN,   /* a lower devid carries the name */
+        XC_VERDICT_BACKEND,      /* closed (no slot), or still connecting */
+        XC_VERDICT_NO_TTY,       /* slot 8 or more */
+        XC_VERDICT_LINK_BLOCKED, /* a file that is not a link holds its place */
         XC_VERDICT_LINK_MISSING,
         XC_VERDICT_LINK_WRONG,
         XC_VERDICT_UDEV_MISSING, /* linked, but udev stored no properties */
@@ -405,9 +406,10 @@ struct xc_console_report {
         int slot;     /* worked out; -1: none */
         int owner;    /* name-taken: the devid that owns the name */
         bool has_link;
-        char link[64];   /* its target */
-        bool udev_known; /* the device was there to ask udev */
-        char *udev;      /* "XEN_CHANNEL_X=value\n"...; NULL: none */
+        bool link_blocked; /* something that is not a symlink at its place */
+        char link[64];     /* its target */
+        bool udev_known;   /* the device was there to ask udev */
+        char *udev;        /* "XEN_CHANNEL_X=value\n"...; NULL: none */
         enum xc_verdict verdict;
 };
 
@@ -421,10 +423,13 @@ struct xc_status {
         size_t n;
         struct xc_orphan *orphans;
         size_t n_orphans;
-        int xs_error; /* 0, or why xenstore could not be listed (recorded) */
+        int xs_error;             /* 0, or why xenstore could not be listed */
+        struct xc_error xs_fault; /* its record, saved when it failed */
 };
 
-/* Gather it all, read only. Fails only for memory. */
+/* Gather it all, read only. Which consoles hold slots is the helper's own
+ * xc_consoles_scan(). Fails for memory, or when sysfs cannot be read: the
+ * fault is recorded, and nothing is recorded after it. */
 int xc_status_collect(struct xen_channel_ctx *ctx, struct xc_status *st);
 void xc_status_free(struct xc_status *st);
 

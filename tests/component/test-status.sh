@@ -248,4 +248,98 @@ status chan.b
 is "$RC/$(line console-2 | awk '{print $3, $4}')" "7/hvc1 link-wrong" \
         "after a resume (no mark, hvc1 live): console-2 on hvc1, its link wrong"
 
+# ---- the slots as the helper works them out: console-1x ----------------------
+# The kernel probes console-11..19 as devid 1..9: a bound console-11 holds
+# devid 1's slot (unless console-1 holds it). status and the helper count
+# the same consoles, so from the same (here: no) saved state they give
+# console-2 the same tty.
+# slot_case DESC WANT SPEC...: console-2 named chan.b and the consoles of SPEC
+slot_case() {
+        local desc=$1 want=$2 spec helper_tty
+        shift 2
+        fresh
+        for spec in "$@"; do
+                "$XC_MK_TESTBED" --sysfs "$SYS" "$spec" || bail "mk-testbed $spec"
+                xs "${spec%%:*}" -
+        done
+        con 2 udev chan.b; xs 2 chan.b
+        helper sync
+        rm -rf "$RUN"
+        status chan.b
+        rm -rf "$RUN"
+        helper_tty=$(helper export 2 | sed -n 's/^XEN_CHANNEL_TTY=//p')
+        is "$(line console-2 | awk '{print $3, $4}')/$helper_tty" "$want" "$desc"
+}
+slot_case "console-11 bound: status and helper put console-2 on hvc2" "hvc2 ok/hvc2" 11
+slot_case "console-1 Closed, console-11 bound: console-2 on hvc2 for both" "hvc2 ok/hvc2" \
+        1:state=Closed 11
+slot_case "console-1 unbound, console-11 bound: console-2 on hvc2 for both" "hvc2 ok/hvc2" \
+        1:unbound 11
+slot_case "console-11 Closed: it holds no slot, console-2 on hvc1 for both" "hvc1 ok/hvc1" \
+        11:state=Closed
+slot_case "console-11 unbound: it holds no slot, console-2 on hvc1 for both" "hvc1 ok/hvc1" \
+        11:unbound
+
+# ---- each error shown is the one of the call that failed ---------------------
+unlike() {
+        if [[ $1 == $2 ]]; then
+                ok 1 "$3"
+                printf '#   got:      %q\n' "$1"
+        else
+                ok 0 "$3"
+        fi
+}
+# No xenstore, then a link folder that is a file: the link folder's fault
+# comes later and must not be shown as xenstore's.
+fresh
+con 1 udev chan.a; xs 1 chan.a
+helper sync
+rm -rf "$LINKS"; touch "$LINKS"
+XENSTORED_PATH=$T/no-such-socket status
+like "$ERR" "*xenstore: *" "no xenstore: stderr says xenstore failed"
+unlike "$ERR" "*refusing*" "no xenstore, link folder a file: the xenstore line is xenstore's own error"
+XENSTORED_PATH=$T/no-such-socket status --json
+like "$(py 'j["xenstore_error"]')" "*xenstore*" "JSON: xenstore_error is xenstore's"
+unlike "$(py 'j["xenstore_error"]')" "*refusing*" "JSON: xenstore_error is not the link folder's error"
+
+# ---- a file that is not a link where the link belongs ------------------------
+fresh
+con 1 udev chan.a; xs 1 chan.a
+helper sync
+rm "$LINKS/chan.a"; echo data >"$LINKS/chan.a"
+status
+is "$RC/$(verdict console-1)" "7/link-blocked" "a regular file at the link's place: link-blocked, exit 7"
+like "$(hint console-1)" "*not a link*remove it*sync*" "link-blocked: the hint says remove it, then sync"
+status --json
+is "$(py 'j["consoles"][0]["verdict"], j["consoles"][0]["link"]["target"]')" "('link-blocked', None)" \
+        "JSON: link-blocked, no target"
+
+# ---- bytes from outside are escaped -------------------------------------------
+# no_controls TEXT: TEXT holds no C0 byte but \n and \t, no DEL, no C1
+# (raw, or U+0080..U+009F as UTF-8).
+no_controls() {
+        printf '%s' "$1" | python3 -c '
+import sys
+t = sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+bad = [c for c in t if c not in "\n\t" and (ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f
+                                           or 0xdc80 <= ord(c) <= 0xdc9f)]
+sys.exit(1 if bad else 0)'
+}
+fresh
+con 1 udev chan.a; xs 1 chan.a
+con 2 udev chan.b; xs 2 chan.b
+helper sync
+ln -sfn $'../hvc1\e[31m\a\x7f\x9b\xc2\x9b' "$LINKS/chan.b"
+xs 3 $'chan\xc2\x9bc\e]0;x\a\x9b'
+con 3 udev $'u\e[2J\xc2\x9b\x9b'
+status
+is "$(verdict console-2)" link-wrong "a hostile link target: link-wrong"
+ok "$(no_controls "$OUT$ERR"; echo $?)" "text: no control byte (C0, DEL, C1) of a link target, name or property"
+like "$(hint console-2)" '*\\x1b*' "text: ESC in the link target is shown as \\x1b"
+status --json
+ok "$(no_controls "$OUT"; echo $?)" "JSON: no control byte (C0, DEL, C1) raw"
+is "$(py 'j["consoles"][2]["name"]')" "$(printf 'chan\u009bc\e]0;x\a\ufffd')" \
+        "JSON: the hostile name parses back, C1 kept as U+009B, the invalid byte as U+FFFD"
+like "$OUT" '*chan\\u009bc\\u001b*' "JSON: C1 and ESC written as \\u escapes"
+
 done_testing
