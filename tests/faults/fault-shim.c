@@ -9,7 +9,9 @@
  *           calls elsewhere (the loader, locale files, the xenstore socket)
  *           are neither counted nor touched
  *   FAULT_TRACE=FILE   append "fn n class dir path" per watched call
- *   FAULT=fn:n:action  at the n-th watched call of fn (1-based), act:
+ *   FAULT=fn:n:action  at the n-th watched call of fn (1-based), act
+ *           (fn:n+:action: at that call and every later one, as a disk
+ *           error that stays):
  *           an errno name (EIO, EACCES, ...): fail it with that error
  *           kill: SIGKILL before the call; stop: SIGSTOP before the call
  *           (the test sends SIGCONT); delay: sleep FAULT_DELAY_MS (default
@@ -60,6 +62,7 @@ static struct {
         int trace_fd;
         char fault_fn[32];
         long fault_n;
+        bool fault_on; /* n+: from the n-th call on */
         char fault_action[32];
         const char *match;
         const char *hit_file;
@@ -112,8 +115,13 @@ static void init_locked(void)
         if (fault) {
                 char action[32];
 
-                if (sscanf(fault, "%31[^:]:%ld:%31s", S.fault_fn, &S.fault_n, action) == 3)
+                char plus[2] = "";
+
+                if (sscanf(fault, "%31[^:]:%ld%1[+]:%31s", S.fault_fn, &S.fault_n, plus,
+                           action) == 4 ||
+                    sscanf(fault, "%31[^:]:%ld:%31s", S.fault_fn, &S.fault_n, action) == 3)
                         memcpy(S.fault_action, action, sizeof(action));
+                S.fault_on = plus[0] == '+';
         }
 }
 
@@ -214,7 +222,7 @@ static int point(const char *fn, int cls, const char *full, bool dir)
                 write_line(S.trace_fd, line);
                 write_line(S.trace_fd, "\n");
         }
-        if (S.fault_n == n && strcmp(S.fault_fn, fn) == 0) {
+        if ((S.fault_n == n || (S.fault_on && n > S.fault_n)) && strcmp(S.fault_fn, fn) == 0) {
                 act = -1;
                 for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
                         if (strcmp(errnos[i].name, S.fault_action) == 0)

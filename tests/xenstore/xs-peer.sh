@@ -99,8 +99,10 @@ xs_peer_start() {
         # The server says READY on a fifo once it listens: no polling.  If
         # it dies first, its end closes and read returns at once.
         mkfifo "$dir/ready" || return 1
+        rm -f "$dir/fault"
         ${XS_SERVER_WRAPPER:-} "$bin" --socket "$dir/socket" --pidfile "$dir/pid" \
-            --count-file "$dir/counts" --ready-fd 3 "$@" 3>"$dir/ready" &
+            --count-file "$dir/counts" --fault-file "$dir/fault" --ready-fd 3 "$@" \
+            3>"$dir/ready" &
         _XS_PEER_PID=$!
         read -r -t 30 line <"$dir/ready"
         rm -f "$dir/ready"
@@ -145,6 +147,14 @@ xs_peer_start() {
 xs_peer_write() { timeout 5 xenstore-write "$1" "$2"; }
 xs_peer_rm() { timeout 5 xenstore-rm "$1"; }
 xs_peer_read() { timeout 5 xenstore-read "$1"; }
+
+# xs_peer_fault MODE [PREFIX|- [MS]]: from the next request on, the running
+# fake server misbehaves so (xs-test-server's faults; delay MS); "none"
+# makes it well again.
+xs_peer_fault() {
+    [ "${_XS_PEER_KIND:-}" = fake ] || { echo "xs_peer_fault: fake peer only" >&2; return 1; }
+    echo "$*" >"$_XS_PEER_DIR/fault.tmp" && mv "$_XS_PEER_DIR/fault.tmp" "$_XS_PEER_DIR/fault"
+}
 
 # xs_peer_count TYPE: requests of TYPE (XS_READ or READ; `total`) so far.
 xs_peer_count() {

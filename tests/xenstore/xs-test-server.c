@@ -5,12 +5,20 @@
  * and it can misbehave on purpose (--fault) to test clients' error paths.
  *
  * xs-test-server --socket PATH [--fault MODE] [--fault-path PREFIX]
- *     [--count-file FILE] [--pidfile FILE] [--ready-fd N] [--set KEY=VALUE]...
+ *     [--delay-ms N] [--fault-file FILE] [--count-file FILE] [--pidfile FILE]
+ *     [--ready-fd N] [--set KEY=VALUE]...
  *
  * Faults (to every request, or only to those whose absolute path starts with
  * PREFIX): mute (never answer), close-mid (header + half the payload, then
  * hang up), garbage (absurd header + junk, then hang up), enoent (READ and
- * DIRECTORY fail with ENOENT), eacces (everything fails with EACCES).
+ * DIRECTORY fail with ENOENT), eacces (everything fails with EACCES), delay
+ * (answer after N ms; like xenstored, the server is single-threaded, so a
+ * slow request holds up every client).
+ *
+ * --fault-file FILE: read before each request; while FILE exists, its line
+ * "MODE [PREFIX|- [MS]]" replaces the fault of the command line, so a test
+ * can make a running server slow, mute or refusing and well again without
+ * restarting it (which would cut its clients' connections).
  */
 #define _GNU_SOURCE
 #include "xs-store.h"
@@ -25,15 +33,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
 
 #define HDR sizeof(struct xsd_sockmsg)
 #define MAX_CLIENTS 64
 
-enum fault { F_NONE, F_MUTE, F_CLOSE_MID, F_GARBAGE, F_ENOENT, F_EACCES };
-static const char *const fault_names[] = { "none",    "mute",   "close-mid",
-                                           "garbage", "enoent", "eacces" };
+enum fault { F_NONE, F_MUTE, F_CLOSE_MID, F_GARBAGE, F_ENOENT, F_EACCES, F_DELAY };
+static const char *const fault_names[] = { "none",   "mute",   "close-mid", "garbage",
+                                           "enoent", "eacces", "delay" };
 #define N_FAULTS (sizeof(fault_names) / sizeof(fault_names[0]))
 
 struct watch {
@@ -48,8 +57,14 @@ struct client {
         struct watch *watches;
 };
 
-static enum fault fault;
-static const char *fault_path, *count_file;
+struct fault_rule {
+        enum fault mode;
+        char path[256]; /* "" for every request */
+        long delay_ms;
+};
+
+static struct fault_rule rule = { .delay_ms = 1000 };
+static const char *fault_file, *count_file;
 static struct client clients[MAX_CLIENTS];
 static size_t n_clients;
 static unsigned long counts[XS_TYPE_COUNT + 1], total; /* last slot: unknown */
@@ -239,10 +254,40 @@ static int dispatch(struct client *c, const struct xsd_sockmsg *h, char *p, cons
         }
 }
 
+static enum fault fault_by_name(const char *name)
+{
+        enum fault f = 0;
+
+        while (f < N_FAULTS && strcmp(name, fault_names[f]))
+                f++;
+        return f;
+}
+
+/* The fault for this request: the fault file's, while it exists. */
+static struct fault_rule current_rule(void)
+{
+        struct fault_rule r = rule;
+        char mode[32] = "", path[256] = "-";
+        long ms = r.delay_ms;
+        FILE *f;
+
+        if (!fault_file || !(f = fopen(fault_file, "r")))
+                return r;
+        if (fscanf(f, "%31s %255s %ld", mode, path, &ms) >= 1 &&
+            fault_by_name(mode) < N_FAULTS) {
+                r.mode = fault_by_name(mode);
+                snprintf(r.path, sizeof(r.path), "%s", strcmp(path, "-") ? path : "");
+                r.delay_ms = ms;
+        }
+        fclose(f);
+        return r;
+}
+
 /* Handle one complete request.  Returns false if the client must be dropped. */
 static bool handle(struct client *c, struct xsd_sockmsg *h, char *p)
 {
         static char out[XENSTORE_PAYLOAD_MAX];
+        struct fault_rule fault;
         char *abs = NULL;
         size_t outlen;
         bool ok = true, hit;
@@ -255,14 +300,20 @@ static bool handle(struct client *c, struct xsd_sockmsg *h, char *p)
         p[h->len] = '\0'; /* the caller left room: strings are always terminated */
         if (path_bearing(h->type))
                 abs = xs_path_resolve(p);
-        hit = fault != F_NONE &&
-              (!fault_path || (abs && !strncmp(abs, fault_path, strlen(fault_path))));
+        fault = current_rule();
+        hit = fault.mode != F_NONE &&
+              (!fault.path[0] || (abs && !strncmp(abs, fault.path, strlen(fault.path))));
 
-        if (hit && fault == F_MUTE)
+        if (hit && fault.mode == F_MUTE)
                 goto out; /* the client waits forever: libxenstore has no timeout */
-        if (hit && fault == F_EACCES)
+        if (hit && fault.mode == F_DELAY)
+                nanosleep(&(struct timespec){ fault.delay_ms / 1000,
+                                              fault.delay_ms % 1000 * 1000000L },
+                          NULL);
+        if (hit && fault.mode == F_EACCES)
                 err = EACCES;
-        else if (hit && fault == F_ENOENT && (h->type == XS_READ || h->type == XS_DIRECTORY))
+        else if (hit && fault.mode == F_ENOENT &&
+                 (h->type == XS_READ || h->type == XS_DIRECTORY))
                 err = ENOENT;
         else
                 err = dispatch(c, h, p, abs, out, &outlen);
@@ -270,12 +321,12 @@ static bool handle(struct client *c, struct xsd_sockmsg *h, char *p)
                 outlen = snprintf(out, sizeof(out), "%s", strerrorname_np(err)) + 1;
 
         struct xsd_sockmsg r = { err ? XS_ERROR : h->type, h->req_id, h->tx_id, outlen };
-        if (hit && fault == F_CLOSE_MID) {
+        if (hit && fault.mode == F_CLOSE_MID) {
                 /* Cut the reply short; with no payload, cut the header itself. */
                 if (send_all(c, &r, outlen ? HDR : HDR / 2) && outlen)
                         send_all(c, out, outlen / 2);
                 ok = false;
-        } else if (hit && fault == F_GARBAGE) {
+        } else if (hit && fault.mode == F_GARBAGE) {
                 char junk[64];
                 for (size_t i = 0; i < sizeof(junk); i++)
                         junk[i] = rand();
@@ -343,8 +394,9 @@ static void on_signal(int sig)
 static void usage(void)
 {
         fprintf(stderr, "usage: xs-test-server --socket PATH [--fault none|mute|close-mid|"
-                        "garbage|enoent|eacces]\n  [--fault-path PREFIX] [--count-file FILE] "
-                        "[--pidfile FILE] [--ready-fd N] [--set KEY=VALUE]...\n");
+                        "garbage|enoent|eacces|delay]\n  [--fault-path PREFIX] [--delay-ms N] "
+                        "[--fault-file FILE] [--count-file FILE]\n  [--pidfile FILE] "
+                        "[--ready-fd N] [--set KEY=VALUE]...\n");
         exit(2);
 }
 
@@ -354,7 +406,8 @@ int main(int argc, char **argv)
                 { "socket", 1, 0, 's' },     { "fault", 1, 0, 'f' },
                 { "fault-path", 1, 0, 'P' }, { "count-file", 1, 0, 'c' },
                 { "pidfile", 1, 0, 'p' },    { "ready-fd", 1, 0, 'r' },
-                { "set", 1, 0, 'S' },        { 0, 0, 0, 0 },
+                { "set", 1, 0, 'S' },        { "delay-ms", 1, 0, 'd' },
+                { "fault-file", 1, 0, 'F' }, { 0, 0, 0, 0 },
         };
         const char *sock_path = NULL, *pidfile = NULL;
         int ready_fd = -1, lfd, opt;
@@ -367,7 +420,13 @@ int main(int argc, char **argv)
                         sock_path = optarg;
                         break;
                 case 'P':
-                        fault_path = optarg;
+                        snprintf(rule.path, sizeof(rule.path), "%s", optarg);
+                        break;
+                case 'd':
+                        rule.delay_ms = atol(optarg);
+                        break;
+                case 'F':
+                        fault_file = optarg;
                         break;
                 case 'c':
                         count_file = optarg;
@@ -379,10 +438,8 @@ int main(int argc, char **argv)
                         ready_fd = atoi(optarg);
                         break;
                 case 'f':
-                        for (fault = 0; fault < N_FAULTS && strcmp(optarg, fault_names[fault]);
-                             fault++)
-                                ;
-                        if (fault == N_FAULTS)
+                        rule.mode = fault_by_name(optarg);
+                        if (rule.mode == N_FAULTS)
                                 usage();
                         break;
                 case 'S': {
