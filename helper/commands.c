@@ -41,6 +41,7 @@ static int print_properties(const struct xen_channel_ctx *ctx, int devid, const 
 
 int cmd_export(struct xen_channel_ctx *ctx, int devid)
 {
+        enum xc_resume told;
         char *name = NULL;
         int r, slot;
 
@@ -52,7 +53,11 @@ int cmd_export(struct xen_channel_ctx *ctx, int devid)
         }
         if (r < 0)
                 return helper_fail(ctx, devid);
-        slot = xc_resolve_tty(ctx, devid);
+        /* xenstore is asked before the run-folder lock, never under it. */
+        told = xc_resume_ask(ctx, false);
+        slot = xc_resolve_tty(ctx, devid, told);
+        if (told == XC_RESUME_GONE)
+                xc_resume_arm(ctx); /* once after a resume */
         if (slot < 0) {
                 free(name);
                 return helper_fail(ctx, devid);
@@ -123,7 +128,9 @@ int cmd_link(struct xen_channel_ctx *ctx, int devid, const struct udev_env *env,
 
         if (slot <= 0)
                 return -slot;
-        now = stored && xc_xen_bus_present() ? xc_resolve_tty(ctx, devid) : slot;
+        /* No xenstore request: a resume is the watch's sync to follow. */
+        now = stored && xc_xen_bus_present() ? xc_resolve_tty(ctx, devid, XC_RESUME_UNTOLD)
+                                             : slot;
         if (now < 0)
                 return helper_fail(ctx, devid);
         if (now != slot) {

@@ -1,22 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Follow a resume: xencons_resume() re-allocates every console's hvc slot,
- * first free again, without a uevent (shown on real Xen: tests/e2e s7). The
- * computed mapping cannot see it. Two signals can, and both must agree:
+ * first free again, without a uevent (shown on real Xen). The computed
+ * mapping cannot see it. Two signals can, and both must agree:
  *
- *  - the resume mark. A resume only moves a console when a slot below it is
- *    free (a hole), so whenever the state gets a hole we write a key into
- *    this domain's own xenstore. A restored or migrated guest runs in a new
- *    domain whose xenstore libxl builds afresh: the mark is gone (shown on
- *    real Xen: s7). While it is there, no resume happened, whatever open()
- *    says.
+ *  - the resume mark. Once per domain (the first sync of a boot, and again
+ *    after each resume it saw) the helper writes a key into this domain's own
+ *    xenstore and records that it did in the run folder (the file "mark"). A
+ *    restored or migrated guest runs in a new domain whose xenstore libxl
+ *    builds afresh, so the key is gone while /run still says it was written.
+ *    That, and only that, says a resume happened: a key that is there says
+ *    none did, and one that cannot be read (a stalled or refusing xenstore)
+ *    or was never written says nothing ("cannot tell": nothing is moved).
  *  - open() of an hvc tty with no console behind it fails with ENODEV. But
  *    while a process still holds the tty of a console that went away, open()
- *    of that slot reaches the dead console's tty and succeeds (shown on real
- *    Xen: s7's holder; qemu-ga does it for the 5 s it ignores SIGTERM). So
- *    open() alone cannot prove a resume; it confirms the allocation
- *    xc_map_resumed() computes once the mark is gone, and it never makes the
- *    mapping itself.
+ *    of that slot reaches the dead console's tty and succeeds (qemu-ga does
+ *    it for the 5 s it ignores SIGTERM). So open() alone cannot prove a
+ *    resume; it confirms the allocation xc_map_resumed() computes once the
+ *    mark says a resume happened, and it never makes the mapping itself.
+ *
+ * xenstore is asked before the run-folder lock is taken, never under it: a
+ * slow xenstore must not hold up every other console's helper. A removal
+ * asks nothing at all: the mark was written once, at boot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +54,8 @@ static int tty_live(struct xen_channel_ctx *ctx, int slot)
 }
 
 /*
- * The mark's read and write go through the bounded xenstore requests but are
- * never the caller's fault: a failure is said at notice and not recorded.
+ * The mark's read and write are never the caller's fault: a failure is said
+ * at notice and not recorded (the error record keeps the caller's own).
  */
 static int mark_request(struct xen_channel_ctx *ctx, bool write)
 {
@@ -68,20 +73,46 @@ static int mark_request(struct xen_channel_ctx *ctx, bool write)
         return r;
 }
 
-void xc_mark_hole(struct xen_channel_ctx *ctx, const struct xc_map *map)
+/* Whether the saved state has a hole a resume would close. */
+static bool state_has_hole(struct xen_channel_ctx *ctx, int run_fd)
 {
-        struct xc_map after;
+        struct xc_error saved = ctx->error;
+        struct xc_map map, after;
+        int r = xc_state_load(ctx, run_fd, &map);
 
-        if (xc_map_resumed(map, &after) > 0)
-                mark_request(ctx, true);
+        ctx->error = saved; /* an unreadable state is the update's to report */
+        return r == 0 && xc_map_resumed(&map, &after) > 0;
 }
 
-/* 1: the mark is there; 0: it is not; a negative errno: it cannot be told. */
-static int mark_present(struct xen_channel_ctx *ctx)
+enum xc_resume xc_resume_ask(struct xen_channel_ctx *ctx, bool always)
 {
-        int r = mark_request(ctx, false);
+        enum xc_resume answer = XC_RESUME_UNTOLD;
+        int run_fd = xc_run_open_ro(ctx);
+        int r;
 
-        return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+        if (run_fd < 0)
+                return XC_RESUME_UNTOLD;
+        if (xc_mark_armed(run_fd) != 1) {
+                dbg(ctx, "the resume mark was not written in this domain: cannot tell");
+        } else if (always || state_has_hole(ctx, run_fd)) {
+                r = mark_request(ctx, false);
+                answer = r == 0         ? XC_RESUME_NONE
+                         : r == -ENOENT ? XC_RESUME_GONE
+                                        : XC_RESUME_UNTOLD;
+        }
+        close(run_fd);
+        return answer;
+}
+
+void xc_resume_arm(struct xen_channel_ctx *ctx)
+{
+        int run_fd = xc_run_open_ro(ctx);
+
+        if (run_fd < 0)
+                return;
+        if (xc_mark_armed(run_fd) == 0 && mark_request(ctx, true) == 0)
+                xc_mark_set(ctx, run_fd);
+        close(run_fd);
 }
 
 /* 1: every slot the resume would have made live opens; 0: one is empty (no
@@ -113,28 +144,26 @@ static int slots_live(struct xen_channel_ctx *ctx, const struct xc_map *map,
         return 1;
 }
 
-int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map, bool rearm)
+int xc_map_follow(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map,
+                  enum xc_resume told)
 {
         struct xc_map after;
-        int mark, live;
+        int moved, live;
 
-        if (xc_map_resumed(map, &after) <= 0)
+        /* Under the lock, the local half is checked again: a helper that
+         * followed the resume meanwhile cleared it. */
+        if (told != XC_RESUME_GONE || (run_fd >= 0 && xc_mark_armed(run_fd) != 1))
                 return 0;
-        mark = mark_present(ctx);
-        if (mark == 1) {
-                dbg(ctx, "the resume mark is in xenstore: no resume since the hole");
+        moved = xc_map_resumed(map, &after) > 0;
+        live = moved ? slots_live(ctx, map, &after) : 0;
+        if (live < 0)
+                return 0; /* cannot tell: the mark stays as it is */
+        /* The mark is gone from this xenstore: whether or not consoles
+         * moved, the next sync writes it again (a reader changes nothing). */
+        if (run_fd >= 0)
+                xc_mark_clear(run_fd);
+        if (live == 0)
                 return 0;
-        }
-        live = slots_live(ctx, map, &after);
-        if (live != 1) {
-                /* An empty slot proves there was no resume: mark this
-                 * xenstore (a state from a version without the mark, or a
-                 * write that failed) so that a tty held later cannot fool
-                 * the check. */
-                if (rearm && live == 0 && mark == 0)
-                        mark_request(ctx, true);
-                return 0;
-        }
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
                 if (after.slot[d] != map->slot[d])
                         notice(ctx,
@@ -146,7 +175,8 @@ int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map, bool rearm)
 }
 
 int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
-                           const bool holds[XC_DEVID_MAX + 1], struct xc_map *map)
+                           const bool holds[XC_DEVID_MAX + 1], struct xc_map *map,
+                           enum xc_resume told)
 {
         struct xc_map old;
         int r;
@@ -157,7 +187,7 @@ int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
         old = *map;
         /* A resume re-allocates the slots the kernel held then: the saved
          * map, before this update removes or adds anything. */
-        xc_map_follow(ctx, map, true);
+        xc_map_follow(ctx, run_fd, map, told);
         r = xc_map_update(map, holds);
         if (r < 0)
                 return xc_fail(ctx, r, XC_OBJ_NONE, 0, NULL, "cannot update the mapping: %s",
@@ -165,6 +195,5 @@ int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
         if (memcmp(&old, map, sizeof(old)) == 0 &&
             faccessat(run_fd, XC_STATE_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
                 return 0;
-        xc_mark_hole(ctx, map);
         return xc_state_save(ctx, run_fd, map);
 }

@@ -376,3 +376,31 @@ int xc_claims_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_clai
                                               claims->c[d].slot, claims->c[d].name);
         return run_write(ctx, run_fd, NAMES_FILE, buf, n);
 }
+
+/* ---- the resume mark's local half --------------------------------------- */
+
+int xc_mark_armed(int run_fd)
+{
+        if (faccessat(run_fd, XC_MARK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+                return 1;
+        return errno == ENOENT ? 0 : -errno;
+}
+
+void xc_mark_set(struct xen_channel_ctx *ctx, int run_fd)
+{
+        int fd = openat(run_fd, XC_MARK_FILE,
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+        if (fd >= 0)
+                close(fd);
+        else if (errno != EEXIST)
+                /* Not a fault of the caller's: the mark only counts once it
+                 * is recorded, so this just leaves it unarmed. */
+                notice(ctx, "cannot record the resume mark in %s: %s", ctx->run_dir,
+                       strerror(errno));
+}
+
+void xc_mark_clear(int run_fd)
+{
+        (void)unlinkat(run_fd, XC_MARK_FILE, 0);
+}

@@ -8,6 +8,7 @@
  *   state   "devid slot" lines: the hvc slot each bound console holds
  *   names   "devid slot name" lines: every console that asked for a link
  *           (also the losers of a name clash), for the hand-over on remove
+ *   mark    empty: the resume mark was written into this domain's xenstore
  *
  * Files are replaced atomically (temp file + rename) under the lock, so a
  * reader without the lock (list) sees whole files. One policy: a missing
@@ -47,12 +48,24 @@ int xc_run_open_ro(struct xen_channel_ctx *ctx);
 #define XC_STATE_FILE "state"
 int xc_state_load(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map);
 int xc_state_save(struct xen_channel_ctx *ctx, int run_fd, const struct xc_map *map);
-/* Under the lock: load the map, follow a resume (xc_map_follow), bring it in
- * line with the consoles holding slots (xc_consoles.holds), save it if it
- * changed (or was not there), marking a hole (xc_mark_hole). In the core
- * half (follow.c): it talks to xenstore. */
+/* Under the lock: load the map, follow a resume that told says happened
+ * (xc_map_follow), bring it in line with the consoles holding slots
+ * (xc_consoles.holds), save it if it changed (or was not there). Makes no
+ * xenstore request (follow.c). */
 int xc_state_update_locked(struct xen_channel_ctx *ctx, int run_fd,
-                           const bool holds[XC_DEVID_MAX + 1], struct xc_map *map);
+                           const bool holds[XC_DEVID_MAX + 1], struct xc_map *map,
+                           enum xc_resume told);
+
+/*
+ * The resume mark's local half (the file "mark"): there while the mark was
+ * written into this domain's xenstore and no resume has been seen since. It
+ * is only created or removed whole (no lock needed). xc_mark_armed: 1 there,
+ * 0 not, a negative errno when it cannot be told.
+ */
+#define XC_MARK_FILE "mark"
+int xc_mark_armed(int run_fd);
+void xc_mark_set(struct xen_channel_ctx *ctx, int run_fd);
+void xc_mark_clear(int run_fd);
 
 /* One console that asked for a link (the names file). */
 struct xc_claim {

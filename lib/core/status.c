@@ -215,7 +215,7 @@ static int from_run_folder(struct xen_channel_ctx *ctx, struct xc_status *st,
                 close(run_fd);
         }
         /* As xc_state_update_locked does: a resume moved the saved slots. */
-        xc_map_follow(ctx, &map, false);
+        xc_map_follow(ctx, -1, &map, xc_resume_ask(ctx, false));
         if (xc_map_update(&map, cons->holds) < 0)
                 xc_map_init(&map); /* a corrupt map: the replay from scratch */
         for (size_t i = 0; i < st->n && r == 0; i++) {

@@ -9,11 +9,12 @@
  * xenstore never holds udev's helpers up. What they were read for is then
  * taken again under the lock (revalidate): the consoles bound now (a sysfs
  * walk, well under a millisecond), the state and the names file. A console
- * gone meanwhile is dropped; only a console that came meanwhile, or whose
- * claim disagrees with the name read, has its name read again with the lock
- * held: a rare, bounded hold, and sync never acts on a list older than its
- * lock (which made it re-create an unbound channel's link on the tty the
- * next console took, or remove a link udev had just made).
+ * gone meanwhile is dropped; a console that came meanwhile, or whose claim
+ * disagrees with the name read, has its name read again after the lock is
+ * released, and the check is made again (a few rounds at most). No xenstore
+ * request is ever made with the lock held, and sync never acts on a list
+ * older than its lock (which made it re-create an unbound channel's link on
+ * the tty the next console took, or remove a link udev had just made).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,6 +27,10 @@
 #include "links.h"
 
 enum name_status { NAME_NONE, NAME_OK, NAME_UNKNOWN };
+
+/* Rounds of "read names, then check them under the lock" before the names
+ * still changing are left unknown. */
+#define SYNC_ROUNDS 3
 
 struct sync_job {
         bool bound[XC_DEVID_MAX + 1];
@@ -181,14 +186,15 @@ static void sweep(struct xen_channel_ctx *ctx, int link_fd, const struct xc_clai
 }
 
 /* Under the lock: claims from the names just read, links, sweep. */
-static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
+static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job,
+                 enum xc_resume told)
 {
         struct xc_map map;
         struct xc_claims claims;
         bool any = false;
         int link_fd, linked = 0, r;
 
-        r = xc_state_update_locked(ctx, run_fd, job->holds, &map);
+        r = xc_state_update_locked(ctx, run_fd, job->holds, &map, told);
         if (r < 0)
                 return r;
         r = xc_claims_load(ctx, run_fd, &claims);
@@ -244,14 +250,16 @@ static int apply(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
  * Under the lock: the consoles bound now replace the list the names were
  * read for. A console gone meanwhile is dropped; one that came meanwhile, or
  * whose claim in the names file disagrees with the name read (a link made
- * meanwhile recorded a newer one), has its name read again, now.
+ * meanwhile recorded a newer one), needs its name read again: it is marked
+ * in stale, for a read after the lock is released. Returns how many are.
  */
-static int revalidate(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job)
+static int revalidate(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *job,
+                      bool stale[XC_DEVID_MAX + 1])
 {
         bool before[XC_DEVID_MAX + 1];
         struct xc_consoles cons;
         struct xc_claims claims;
-        int r;
+        int r, n = 0;
 
         memcpy(before, job->bound, sizeof(before));
         r = xc_consoles_scan(ctx, &cons);
@@ -264,19 +272,52 @@ static int revalidate(struct xen_channel_ctx *ctx, int run_fd, struct sync_job *
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++) {
                 const struct xc_claim *c = &claims.c[d];
 
+                stale[d] = false;
                 if (!job->bound[d])
                         job->status[d] = NAME_NONE;
                 else if (!before[d] || (c->used && job->status[d] == NAME_OK &&
                                         strcmp(c->name, job->name[d]) != 0))
-                        read_name(ctx, job, d);
+                        stale[d] = true;
+                n += stale[d];
         }
-        return 0;
+        return n;
+}
+
+/* The last round: a name still stale is not known (its claim is kept; a
+ * console without one gets its link from its own uevent's helper). */
+static void give_up_stale(struct sync_job *job, const bool stale[XC_DEVID_MAX + 1])
+{
+        for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
+                if (stale[d])
+                        job->status[d] = NAME_UNKNOWN;
+}
+
+/* Under the lock: revalidate, then apply, unless names must be read again
+ * first (*again: the stale ones, after the lock is released). */
+static int locked_round(struct xen_channel_ctx *ctx, struct sync_job *job, enum xc_resume told,
+                        bool last, bool stale[XC_DEVID_MAX + 1], bool *again)
+{
+        struct xc_lock lock;
+        int r = xc_lock_take(ctx, &lock);
+
+        *again = false;
+        if (r < 0)
+                return r;
+        r = revalidate(ctx, lock.run_fd, job, stale);
+        if (r > 0 && last)
+                give_up_stale(job, stale);
+        *again = r > 0 && !last;
+        if (r >= 0 && !*again)
+                r = apply(ctx, lock.run_fd, job, told);
+        xc_lock_release(&lock);
+        return r;
 }
 
 int xc_sync(struct xen_channel_ctx *ctx)
 {
+        bool stale[XC_DEVID_MAX + 1] = { false }, again;
         struct sync_job job;
-        struct xc_lock lock;
+        enum xc_resume told;
         int r;
 
         memset(&job, 0, sizeof(job));
@@ -286,13 +327,20 @@ int xc_sync(struct xen_channel_ctx *ctx)
         for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
                 if (job.bound[d])
                         read_name(ctx, &job, d);
-        r = xc_lock_take(ctx, &lock);
-        if (r >= 0) {
-                r = revalidate(ctx, lock.run_fd, &job);
-                if (r == 0)
-                        r = apply(ctx, lock.run_fd, &job);
-                xc_lock_release(&lock);
+        /* A sync runs at boot and after every burst of xenstore events a
+         * resume makes: it asks for the mark whether or not a hole would let
+         * consoles move, so that a resume that moved nothing is seen too
+         * (and the mark written again below). */
+        told = xc_resume_ask(ctx, true);
+        for (int round = 1;; round++) {
+                r = locked_round(ctx, &job, told, round == SYNC_ROUNDS, stale, &again);
+                if (!again)
+                        break;
+                for (int d = XC_DEVID_MIN; d <= XC_DEVID_MAX; d++)
+                        if (stale[d])
+                                read_name(ctx, &job, d);
         }
+        xc_resume_arm(ctx);
         /* A fault of the whole pass wins over a per-console one: it is the
          * reason nothing (or not all) was done. */
         if (r < 0)

@@ -30,7 +30,7 @@ static int revalidate(struct xen_channel_ctx *ctx, int run_fd, struct xc_console
         return xc_consoles_scan(ctx, cons);
 }
 
-int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid)
+int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid, enum xc_resume told)
 {
         struct xc_consoles cons;
         struct xc_map map;
@@ -47,7 +47,7 @@ int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid)
                 return r;
         r = revalidate(ctx, lock.run_fd, &cons);
         if (r == 0)
-                r = xc_state_update_locked(ctx, lock.run_fd, cons.holds, &map);
+                r = xc_state_update_locked(ctx, lock.run_fd, cons.holds, &map, told);
         xc_lock_release(&lock);
         if (r < 0)
                 return r;
@@ -79,7 +79,6 @@ int xc_forget(struct xen_channel_ctx *ctx, int devid)
         r = xc_state_load(ctx, lock.run_fd, &map);
         if (r == 0 && map.slot[devid] >= 0) {
                 map.slot[devid] = map.rank[devid] = -1;
-                xc_mark_hole(ctx, &map);
                 r = xc_state_save(ctx, lock.run_fd, &map);
         }
         xc_lock_release(&lock);

@@ -269,6 +269,10 @@ void xc_xs_consoles_free(struct xc_xs_console *list, size_t n);
 #define XC_XS_WATCH_PATH "device/console"
 struct xc_xs_watch;
 int xc_xs_watch_open(struct xen_channel_ctx *ctx, struct xc_xs_watch **ret);
+/* A duplicate of the watch's xenstore connection, to poll for POLLRDHUP (the
+ * peer went away: libxenstore's reader has then stopped for good), or -1
+ * when it cannot be told apart. Owned by w. */
+int xc_xs_watch_conn_fd(const struct xc_xs_watch *w);
 /* Take every queued event without waiting: how many, or a negative errno
  * (the connection broke). */
 int xc_xs_watch_drain(struct xc_xs_watch *w);
@@ -295,36 +299,54 @@ bool xc_name_is_legacy(const char *name);
  * recorded fault. */
 int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name);
 
+/*
+ * What this domain's xenstore says of a resume since the resume mark
+ * (XC_RESUME_MARK) was written in it: the mark is there (NONE), it is gone
+ * though the run folder says it was written here (GONE: the domain was
+ * rebuilt, a restore or a migration), or nothing can be told (UNTOLD: never
+ * written in this boot, xenstore not asked, or it did not answer).
+ */
+enum xc_resume {
+        XC_RESUME_UNTOLD,
+        XC_RESUME_NONE,
+        XC_RESUME_GONE,
+};
 /* ---- which tty a console holds (tty.c) ---------------------------------- */
 
 /*
  * Work out the hvc slot of console devid: under the run folder lock, load the
  * state, update it with the bound consoles, save it, and return the slot.
  * -ENODEV: the console is not bound; -ENXIO: its slot has no tty (>= 8).
+ * told: what xc_resume_ask() said before (UNTOLD: follow no resume).
  */
-int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid);
+int xc_resolve_tty(struct xen_channel_ctx *ctx, int devid, enum xc_resume told);
 /* Forget devid in the saved state (the console was unbound/removed). */
 int xc_forget(struct xen_channel_ctx *ctx, int devid);
 /*
- * On a map as it was saved: if a resume would have moved consoles (holes
- * below them), find out whether one did, and then take its allocation.
- * A resume happened when the resume mark (XC_RESUME_MARK, written into this
- * domain's xenstore whenever the state gets a hole: xc_mark_hole) is gone,
- * and the slots the resume would have made live, which map says are empty,
- * all open (open() of a slot with no console fails with ENODEV). Neither
- * alone: a restored domain's xenstore is new, and a tty still held by a
- * process after its console went makes its slot open. Returns 1 when map
- * was changed, 0 when not (nothing moved, the mark is there, a slot is
- * empty, or it cannot be told: EACCES). With rearm, a missing mark is
- * written when an empty slot proves there was no resume (status, which
- * only reads, passes false).
+ * Before the run-folder lock (never under it): read the mark, bounded, when
+ * always, or when the saved state has a hole a resume would close; else
+ * UNTOLD without a request. A failure is said at notice, not recorded.
  */
-int xc_map_follow(struct xen_channel_ctx *ctx, struct xc_map *map, bool rearm);
+enum xc_resume xc_resume_ask(struct xen_channel_ctx *ctx, bool always);
+/* Before or after the lock: write the mark into this domain's xenstore
+ * unless the run folder says it was written since the last resume, and
+ * record that it was. Once per boot and once after each resume. */
+void xc_resume_arm(struct xen_channel_ctx *ctx);
+/*
+ * On a map as it was saved: when told says a resume happened and it would
+ * have moved consoles (holes below them), check that the slots it would have
+ * made live, which map says are empty, all open (open() of a slot with no
+ * console fails with ENODEV; a tty still held after its console went opens,
+ * which is why open() alone proves nothing), and then take its allocation.
+ * run_fd: the locked run folder, where the mark's local half is cleared
+ * once the resume was seen (the next sync writes the mark again); -1 for a
+ * reader (status), which changes nothing. Returns 1 when map was changed,
+ * else 0 (nothing moved, no resume, or it cannot be told).
+ */
+int xc_map_follow(struct xen_channel_ctx *ctx, int run_fd, struct xc_map *map,
+                  enum xc_resume told);
 /* Relative to this domain's xenstore folder; guests may write under data/. */
 #define XC_RESUME_MARK "data/xen-channel/resume-mark"
-/* Before saving map: when it has a hole, write the mark (bounded); a
- * failure is said at notice, not recorded. */
-void xc_mark_hole(struct xen_channel_ctx *ctx, const struct xc_map *map);
 
 /* ---- links (links.c) and sync (sync.c) ---------------------------------- */
 

@@ -37,13 +37,17 @@
  * binding the pthread functions at their first call), 0.05x of the
  * two-exec floor (bench/run).
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "../xc-private.h"
 #include "xs-dlopen.h"
 
@@ -540,29 +544,93 @@ int xc_read_channel_name(struct xen_channel_ctx *ctx, int devid, char **name)
 
 /* ---- the watch of helper watch ------------------------------------------- */
 
+/*
+ * When its connection breaks (xenstored restarted, the socket cut),
+ * libxenstore's reader thread closes the connection and ends, and nothing is
+ * written to the watch pipe: a daemon polling only that pipe would sleep
+ * forever. So the watch also holds a duplicate of the connection and polls it
+ * for the peer's hang-up (POLLRDHUP; never for input, which the reader
+ * thread takes). libxenstore does not hand the connection out: it is the one
+ * fd that xs_open() adds (a socket, or the xenbus device, which never hangs
+ * up: a guest's xenstore connection goes through its kernel, and a restart
+ * of xenstored in dom0 does not reach it).
+ */
+#define FD_SCAN_MAX 1024
+
 struct xc_xs_watch {
         const struct xc_xs_lib *xs;
         struct xs_handle *xsh;
+        int conn; /* our duplicate of the connection, or -1 */
 };
+
+/* Mark the open fds below FD_SCAN_MAX. False when they cannot be listed. */
+static bool open_fds(bool open[FD_SCAN_MAX])
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *de;
+
+        memset(open, 0, FD_SCAN_MAX * sizeof(bool));
+        if (!d)
+                return false;
+        while ((de = readdir(d))) {
+                int fd = atoi(de->d_name);
+
+                /* Not the listing's own fd: the next open takes its number. */
+                if (de->d_name[0] != '.' && fd >= 0 && fd < FD_SCAN_MAX && fd != dirfd(d))
+                        open[fd] = true;
+        }
+        closedir(d);
+        return true;
+}
+
+/* The one socket or character device opened since before[]: duplicated, or
+ * -1 when there is not exactly one. */
+static int new_connection(const bool before[FD_SCAN_MAX])
+{
+        bool now[FD_SCAN_MAX];
+        int found = -1;
+
+        if (!open_fds(now))
+                return -1;
+        for (int fd = 0; fd < FD_SCAN_MAX; fd++) {
+                struct stat st;
+
+                if (!now[fd] || before[fd] || fstat(fd, &st) < 0 ||
+                    !(S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode)))
+                        continue;
+                if (found >= 0)
+                        return -1;
+                found = fd;
+        }
+        return found < 0 ? -1 : fcntl(found, F_DUPFD_CLOEXEC, 3);
+}
 
 int xc_xs_watch_open(struct xen_channel_ctx *ctx, struct xc_xs_watch **ret)
 {
         struct xc_xs_watch *w = calloc(1, sizeof(*w));
+        bool before[FD_SCAN_MAX];
+        bool listed;
         int fd;
 
         if (!w)
                 return xc_fail(ctx, -ENOMEM, XC_OBJ_NONE, 0, NULL, "out of memory");
+        w->conn = -1;
         w->xs = xc_xs_lib(ctx, 0);
         if (!w->xs) {
                 free(w);
                 return xc_last_error(ctx)->err;
         }
+        listed = open_fds(before);
         errno = 0;
         w->xsh = w->xs->open(0);
         if (!w->xsh) {
                 free(w);
                 return read_failed(ctx, 0, "device/console", -EHOSTDOWN);
         }
+        w->conn = listed ? new_connection(before) : -1;
+        if (w->conn < 0)
+                notice(ctx, "watch: cannot tell the xenstore connection apart; a broken "
+                            "connection will not be noticed");
         /* Relative: the kernel registers it again after a resume, where it
          * then means the new domain's path. */
         if (!w->xs->watch(w->xsh, XC_XS_WATCH_PATH, "xen-channel")) {
@@ -580,11 +648,17 @@ int xc_xs_watch_open(struct xen_channel_ctx *ctx, struct xc_xs_watch **ret)
         return fd;
 }
 
+int xc_xs_watch_conn_fd(const struct xc_xs_watch *w)
+{
+        return w->conn;
+}
+
 int xc_xs_watch_drain(struct xc_xs_watch *w)
 {
         char **ev;
         int n = 0;
 
+        errno = 0;
         while ((ev = w->xs->check_watch(w->xsh))) {
                 free(ev);
                 n++;
@@ -596,6 +670,8 @@ void xc_xs_watch_close(struct xc_xs_watch *w)
 {
         if (!w)
                 return;
+        if (w->conn >= 0)
+                close(w->conn);
         w->xs->close(w->xsh);
         free(w);
 }

@@ -304,6 +304,6 @@ for i in 1 2 3 4 5 6; do got="$got $(lnk chan.$i)"; done
 is "$got" " ../hvc1 ../hvc2 ../hvc3 ../hvc4 ../hvc5 ../hvc6" "concurrency: every link right"
 is "$(ls -A "$LINKS" | wc -l)" 6 "concurrency: no temp files left in the link folder"
 is "$(sort "$RUN/state" | tr '\n' ' ')" "1 1 2 2 3 3 4 4 5 5 6 6 " "concurrency: state consistent"
-is "$(ls -A "$RUN" | sort | tr '\n' ' ')" "lock names state " "concurrency: run folder holds lock, names, state only"
+is "$(ls -A "$RUN" | sort | tr '\n' ' ')" "lock mark names state " "concurrency: run folder holds lock, mark, names, state only"
 
 done_testing

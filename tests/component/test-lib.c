@@ -147,11 +147,11 @@ static void test_resolve_gaps(void **state)
 
         tb_console_add(1, true);
         tb_console_add(3, true);
-        assert_int_equal(xc_resolve_tty(f->ctx, 1), 1);
-        assert_int_equal(xc_resolve_tty(f->ctx, 3), 2);
-        assert_int_equal(xc_resolve_tty(f->ctx, 2), -ENODEV);
-        assert_int_equal(xc_resolve_tty(f->ctx, 0), -EINVAL);
-        assert_int_equal(xc_resolve_tty(f->ctx, 10), -EINVAL);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1, XC_RESUME_UNTOLD), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 3, XC_RESUME_UNTOLD), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2, XC_RESUME_UNTOLD), -ENODEV);
+        assert_int_equal(xc_resolve_tty(f->ctx, 0, XC_RESUME_UNTOLD), -EINVAL);
+        assert_int_equal(xc_resolve_tty(f->ctx, 10, XC_RESUME_UNTOLD), -EINVAL);
         /* The run folder was created 0755 with lock and state inside. */
         assert_int_equal(lstat(f->run, &st), 0);
         assert_true(S_ISDIR(st.st_mode));
@@ -169,17 +169,17 @@ static void test_resolve_runtime(void **state)
         /* 1 and 2 bound at boot; 1 goes away, 3 arrives: 3 takes hvc1. */
         tb_console_add(1, true);
         tb_console_add(2, true);
-        assert_int_equal(xc_resolve_tty(f->ctx, 1), 1);
-        assert_int_equal(xc_resolve_tty(f->ctx, 2), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1, XC_RESUME_UNTOLD), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2, XC_RESUME_UNTOLD), 2);
         tb_console_del(1);
         assert_int_equal(xc_forget(f->ctx, 1), 0);
         tb_console_add(3, true);
-        assert_int_equal(xc_resolve_tty(f->ctx, 3), 1);
-        assert_int_equal(xc_resolve_tty(f->ctx, 2), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 3, XC_RESUME_UNTOLD), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2, XC_RESUME_UNTOLD), 2);
         /* 1 comes back: next free slot is 3. */
         tb_console_add(1, true);
-        assert_int_equal(xc_resolve_tty(f->ctx, 1), 3);
-        assert_int_equal(xc_resolve_tty(f->ctx, 3), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1, XC_RESUME_UNTOLD), 3);
+        assert_int_equal(xc_resolve_tty(f->ctx, 3, XC_RESUME_UNTOLD), 1);
 }
 
 static void test_resolve_no_tty(void **state)
@@ -188,9 +188,9 @@ static void test_resolve_no_tty(void **state)
 
         for (int d = 1; d <= 9; d++)
                 tb_console_add(d, true);
-        assert_int_equal(xc_resolve_tty(f->ctx, 7), 7);
-        assert_int_equal(xc_resolve_tty(f->ctx, 8), -ENXIO);
-        assert_int_equal(xc_resolve_tty(f->ctx, 9), -ENXIO);
+        assert_int_equal(xc_resolve_tty(f->ctx, 7, XC_RESUME_UNTOLD), 7);
+        assert_int_equal(xc_resolve_tty(f->ctx, 8, XC_RESUME_UNTOLD), -ENXIO);
+        assert_int_equal(xc_resolve_tty(f->ctx, 9, XC_RESUME_UNTOLD), -ENXIO);
         assert_int_equal(xc_link_add(f->ctx, NAME, 8, 8), -ENXIO);
         assert_int_equal(access(f->links, F_OK), -1);
 }
@@ -214,11 +214,11 @@ static void test_state_corrupt(void **state)
         assert_int_equal(mkdir(f->run, 0755), 0);
         snprintf(path, sizeof(path), "%s/state", f->run);
         write_text(path, "garbage \xff\n1 99\nzz\n");
-        assert_int_equal(xc_resolve_tty(f->ctx, 2), 2);
+        assert_int_equal(xc_resolve_tty(f->ctx, 2, XC_RESUME_UNTOLD), 2);
         assert_non_null(strstr(logbuf, "corrupt"));
         /* Rebuilt: a second call parses it fine. */
         logbuf[0] = '\0';
-        assert_int_equal(xc_resolve_tty(f->ctx, 1), 1);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1, XC_RESUME_UNTOLD), 1);
         assert_null(strstr(logbuf, "corrupt"));
 }
 
@@ -231,7 +231,7 @@ static void test_run_dir_symlink(void **state)
         snprintf(elsewhere, sizeof(elsewhere), "%s/elsewhere", f->root);
         assert_int_equal(mkdir(elsewhere, 0755), 0);
         assert_int_equal(symlink(elsewhere, f->run), 0);
-        assert_int_equal(xc_resolve_tty(f->ctx, 1), -ENOTDIR);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1, XC_RESUME_UNTOLD), -ENOTDIR);
         /* The error says which folder: no front end has to look again. */
         assert_int_equal(xc_last_error(f->ctx)->obj, XC_OBJ_RUN_DIR);
         assert_string_equal(xc_last_error(f->ctx)->path, f->run);
@@ -255,7 +255,7 @@ static void test_root_trailing_slash(void **state)
         snprintf(slashed, sizeof(slashed), "%s//", f->run);
         assert_int_equal(xen_channel_ctx_set_run_dir(f->ctx, slashed), 0);
         assert_string_equal(xen_channel_ctx_get_run_dir(f->ctx), f->run);
-        assert_int_equal(xc_resolve_tty(f->ctx, 1), -ENOTDIR);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1, XC_RESUME_UNTOLD), -ENOTDIR);
         assert_int_equal(tb_count_tree(elsewhere), 1);
         /* The same for the device folder. */
         assert_int_equal(unlink(f->run), 0);
@@ -288,7 +288,7 @@ static void test_lock_bounded(void **state)
         assert_int_equal(xc_ctx_set_timeout_ms(f->ctx, 300), 0);
         clock_gettime(CLOCK_MONOTONIC, &a);
         assert_int_equal(xc_link_add(f->ctx, NAME, 1, 1), -EBUSY);
-        assert_int_equal(xc_resolve_tty(f->ctx, 1), -EBUSY);
+        assert_int_equal(xc_resolve_tty(f->ctx, 1, XC_RESUME_UNTOLD), -EBUSY);
         clock_gettime(CLOCK_MONOTONIC, &b);
         ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
         assert_true(ms >= 600 && ms < 2000);
@@ -541,7 +541,7 @@ static void test_concurrency(void **state)
                         else
                                 snprintf(name, sizeof(name), "chan.%d", devid);
                         for (int i = 0; i < ROUNDS; i++) {
-                                int slot = xc_resolve_tty(f->ctx, devid);
+                                int slot = xc_resolve_tty(f->ctx, devid, XC_RESUME_UNTOLD);
                                 int r;
 
                                 if (slot != devid)

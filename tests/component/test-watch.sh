@@ -76,8 +76,8 @@ until_link chan.2 "(none)"
 ok $? "watch: the closed console's link goes (no uevent)"
 is "$(lnk chan.1) $(lnk chan.3)" "../hvc1 ../hvc3" "watch: the other links stay"
 sleep 0.5
-diag "xenstore reads for one burst: $(($(xs_peer_count XS_READ) - reads)) (one per console holding a slot)"
-is "$(($(xs_peer_count XS_READ) - reads))" 2 "watch: one sync, one read per console holding a slot"
+diag "xenstore reads for one burst: $(($(xs_peer_count XS_READ) - reads)) (one per console holding a slot, and the mark)"
+is "$(($(xs_peer_count XS_READ) - reads))" 3 "watch: one sync, one read per console holding a slot and one of the resume mark"
 
 # a removal (hole at hvc1), then a resume: the kernel moves 3 to hvc1
 con_del 1; xs_peer_rm device/console/1; rm "$DEV/hvc1"
@@ -92,7 +92,7 @@ s0=$(sw); sleep 2; s1=$(sw)
 rss=$(awk '/^VmRSS/ {print $2}' /proc/$WPID/status)
 diag "watch idle: $((s1 - s0)) context switches in 2 s, VmRSS $rss kB, $(ls /proc/$WPID/task | wc -l) threads"
 is "$((s1 - s0))" 0 "watch: idle, it does not wake up"
-is "$(xs_peer_read data/xen-channel/resume-mark)" 1 "the hole is marked in this domain's xenstore"
+is "$(xs_peer_read data/xen-channel/resume-mark)" 1 "the watch's first sync wrote the resume mark into this domain's xenstore"
 # the resume: console-3 is now behind hvc1, and the domain's xenstore is a
 # new one (libxl builds it afresh at a restore): no mark
 touch "$DEV/hvc1"; rm "$DEV/hvc3"
@@ -101,6 +101,7 @@ xs_peer_write device/console/3/ring-ref 8   # what the frontend rewrites at a re
 until_link chan.3 ../hvc1
 ok $? "watch: after a resume with a hole below it, console-3's link follows it to hvc1"
 is "$(state)" "3 1 " "resume: the state file follows"
+is "$(xs_peer_read data/xen-channel/resume-mark 2>&1)" 1 "resume: the mark is written again in the new domain"
 # udevadm trigger --action=change replays the tty udev stored at bind:
 # the rules run relink for it
 XEN_CHANNEL_NAME=chan.3 XEN_CHANNEL_TTY=hvc3 XEN_CHANNEL_DEVNAME=$DEV/hvc3 \
@@ -129,5 +130,82 @@ is "$(xs_peer_read data/xen-channel/resume-mark 2>&1)" 1 "no mark, hvc1 empty: t
 touch "$DEV/hvc1"
 helper sync
 is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "then hvc1 held: console-3 keeps hvc3"
+
+
+# ---- a mark that cannot be read means "cannot tell", never "resumed" -------
+# The mark is there, console-1's tty is still held (hvc1 opens), and
+# xenstore does not answer for the mark (stalled, refusing, gone): nothing
+# may move.
+rm -rf "$DEV"/hvc* "$RUN"
+for i in 1 2; do con $i; xs_peer_write device/console/$i/name chan.$i; done
+touch "$DEV/hvc1" "$DEV/hvc2" "$DEV/hvc3"
+helper sync
+for i in 1 2; do con_del $i; xs_peer_rm device/console/$i; done
+rm "$DEV/hvc2"
+helper sync
+is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "mark there, hvc1 held: console-3 keeps hvc3"
+for fault in "mute /local/domain/0/data" "eacces /local/domain/0/data"; do
+        xs_peer_fault $fault
+        "$HELPER" --dev-dir "$DEV" --run-dir "$RUN" --timeout 500 sync 2>"$T/err"
+        xs_peer_fault none
+        is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "mark unreadable (${fault%% *}), hvc1 held: console-3 keeps hvc3" "$(cat "$T/err")"
+done
+XENSTORED_PATH=$T/no-such-socket "$HELPER" --dev-dir "$DEV" --run-dir "$RUN" --timeout 500 sync 2>"$T/err"
+is "$(lnk chan.3) $(state)" "../hvc3 3 3 " "no xenstore at all, hvc1 held: console-3 keeps hvc3" "$(cat "$T/err")"
+
+# ---- watch: a sync that fails is retried until it succeeds ----------------
+# A helper stuck on the run-folder lock for 4 s while a resume moves
+# console-3 to hvc1: the burst's sync fails (lock bound 2 s); the retry
+# must move the link once the lock is free, with no further event.
+helper sync
+"$HELPER" --dev-dir "$DEV" --run-dir "$RUN" --timeout 2000 -v watch 2>>"$T/helper.err" &
+WPID=$!
+sleep 1
+flock "$RUN/lock" sleep 4 &
+HOLDER=$!
+sleep 0.2
+xs_peer_rm data/xen-channel; rm "$DEV/hvc3"
+xs_peer_write device/console/3/ring-ref 9
+wait $HOLDER
+t0=$(date +%s%N)
+until_link chan.3 ../hvc1
+ok $? "watch: a sync that failed on a held lock is retried: console-3 follows to hvc1"
+diag "watch: the link followed $((($(date +%s%N) - t0) / 1000000)) ms after the lock was free"
+grep -q "the sync failed; trying again" "$T/helper.err"
+r=$?
+[ $r = 0 ] || diag "$(tail -n 5 "$T/helper.err")"
+ok $r "watch: says it retries the failed sync"
+
+# ---- watch: a burst has a maximum length ------------------------------------
+# A writer every 50 ms for 4 s: the closed console's link must not wait for
+# the writer to stop.
+con 2; xs_peer_write device/console/2/name chan.2; touch "$DEV/hvc2"
+helper sync
+until_link chan.2 ../hvc2 || bail "no chan.2"
+( for ((i = 0; i < 80; i++)); do xs_peer_write device/console/9/trickle $i; sleep 0.05; done ) &
+TRICKLE=$!
+sleep 0.3
+echo Closed >"$SYS/devices/console-2/state"
+rm "$DEV/hvc2"
+t0=$(date +%s%N)
+xs_peer_write device/console/2/state 6
+for ((i = 0; i < 30; i++)); do [ "$(lnk chan.2)" = "(none)" ] && break; sleep 0.1; done
+ms=$((($(date +%s%N) - t0) / 1000000))
+kill -0 $TRICKLE 2>/dev/null
+trickling=$?
+wait $TRICKLE
+is "$(lnk chan.2)/$trickling" "(none)/0" "watch: under a writer every 50 ms, the closed console's link goes while it still writes (${ms} ms)"
+xs_peer_rm device/console/9
+
+# ---- watch: a broken xenstore connection ends it (exit 4) -------------------
+xs_peer_stop >/dev/null 2>&1
+t0=$(date +%s%N)
+for ((i = 0; i < 50; i++)); do kill -0 $WPID 2>/dev/null || break; sleep 0.1; done
+wait $WPID
+rc=$?
+WPID=""
+is "$rc" 4 "watch: xenstored gone: exits 4 (systemd restarts it) in $((($(date +%s%N) - t0) / 1000000)) ms"
+grep -q "the xenstore connection broke" "$T/helper.err"
+ok $? "watch: says the connection broke"
 
 done_testing

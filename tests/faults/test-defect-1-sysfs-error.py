@@ -48,7 +48,7 @@ with open(f"{g.f.run}/state", "w") as f:
     f.write("1 1\n3 3\n4 2\n")
 for fn, err, text in (("read", "EIO", "Input/output error"),
                       ("openat", "ENOMEM", "Cannot allocate memory")):
-    rc, out, serr = g.export(3, fault=f"{fn}:1:{err}", match="/run/state")
+    rc, out, serr = g.export(3, fault=f"{fn}:1+:{err}", match="/run/state")
     t.ok(rc == 1 and out == "", f"state file {fn} {err}: export fails with exit 1 "
          f"(exit {rc})", serr, out)
     t.ok(text in serr, f"state file {fn} {err}: the error says \"{text}\"", serr)
